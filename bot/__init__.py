@@ -1,0 +1,1 @@
+"""Cầu Nối runtime: configuration, the conversation engine, channels and the composition root."""

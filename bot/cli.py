@@ -1,0 +1,171 @@
+"""The ``caunoi`` command: run the bot, the console demo, migrations, units, invites and exports."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from bot.app import App
+from bot.config import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="caunoi", description="Cầu Nối: reporting bot for the Fatherland Front")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the Telegram bot (long polling, or webhook when CAUNOI_WEBHOOK_URL is set)")
+    demo = sub.add_parser("demo", help="chat with the bot in this terminal (no token needed)")
+    demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply all migrations")
+
+    units = sub.add_parser("units", help="administrative units").add_subparsers(dest="action", required=True)
+    vn = units.add_parser("import-vn", help="Vietnam's provinces and communes from the vietnam-provinces package")
+    vn.add_argument("--province", help="only this province (name or code)")
+    from_csv = units.add_parser("import-csv", help="units from a CSV file: code,name,level,parent_code")
+    from_csv.add_argument("file", type=Path)
+
+    invite = sub.add_parser("invite", help="invite codes").add_subparsers(dest="action", required=True)
+    create = invite.add_parser("create", help="create single-use invite codes for a unit")
+    create.add_argument("--unit", required=True, help="unit code")
+    create.add_argument("--role", default="officer", choices=("officer", "supervisor", "admin"))
+    create.add_argument("--count", type=int, default=1)
+
+    export = sub.add_parser("export", help="export stored data").add_subparsers(dest="action", required=True)
+    activities = export.add_parser("activities", help="activity reports")
+    activities.add_argument("--format", choices=("csv", "json"), default="csv")
+    activities.add_argument("--unit", help="only this unit and the units below it")
+    activities.add_argument("--output", type=Path, help="write to a file instead of standard output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if args.command == "demo":  # the terminal is the chat: logs go to a file, never into the conversation
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(
+            level=settings.log_level.upper(), format=log_format, filename=settings.data_dir / "demo.log"
+        )
+    else:
+        logging.basicConfig(level=settings.log_level.upper(), format=log_format, stream=sys.stderr)
+    try:
+        return asyncio.run(_dispatch(args, settings)) or 0
+    except ValueError as error:
+        print(f"caunoi: {error}", file=sys.stderr)
+        return 2
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
+    if args.command == "run":
+        from bot.runtime import run_telegram
+
+        await run_telegram(settings)
+        return 0
+    if args.command == "demo":
+        return await _demo(settings, reset=args.reset)
+    app = App(settings)
+    try:
+        await app.migrate()
+        if args.command == "db":
+            print("database is at the latest schema")
+        elif args.command == "units":
+            await _units(app, args)
+        elif args.command == "invite":
+            await _invite(app, settings, args)
+        elif args.command == "export":
+            await _export(app, args)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _demo(settings: Settings, *, reset: bool) -> int:
+    from bot.channels.console import ConsoleChat, ConsoleSender, interactive
+    from bot.demo import DEMO_USER, prepare_demo
+
+    path = settings.data_dir / "demo.sqlite3"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if reset:
+        _remove_sqlite(path)
+    url = settings.database_url or f"sqlite+aiosqlite:///{path.resolve()}"
+    app = App(settings, database_url=url)
+    app.add_sender(ConsoleSender(write=lambda text: print("\n" + text)))
+    try:
+        print("Đang chuẩn bị dữ liệu mẫu (tỉnh, xã/phường thật)…", flush=True)
+        await prepare_demo(app)
+        banner = (
+            "Cầu Nối — trò chuyện thử trong cửa sổ dòng lệnh / console demo.\n"
+            f"Cơ sở dữ liệu: {url}\n"
+            "Gõ số hoặc chữ để chọn; /baocao để báo cáo hoạt động; '!photo tên.jpg' để gửi ảnh; /thoat để thoát."
+        )
+        await interactive(app, ConsoleChat(app, DEMO_USER), banner)
+    finally:
+        await app.close()
+    return 0
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def _units(app: App, args: argparse.Namespace) -> None:
+    from storage.unit_sources import csv_units, vietnam_units
+    from storage.units import upsert_units
+
+    rows = list(vietnam_units(args.province)) if args.action == "import-vn" else csv_units(args.file)
+    async with app.db.transaction() as session:
+        result = await upsert_units(session, rows)
+    print(f"units: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+
+
+async def _invite(app: App, settings: Settings, args: argparse.Namespace) -> None:
+    from storage import audit
+    from storage.people import Role, create_invite, display_code
+    from storage.types import utcnow
+    from storage.units import by_code
+
+    async with app.db.transaction() as session:
+        unit = await by_code(session, args.unit)
+        if unit is None:
+            raise ValueError(f"unknown unit code {args.unit!r}; import units first (caunoi units import-vn)")
+        ttl = timedelta(hours=settings.invite_ttl_hours)
+        for _ in range(max(1, args.count)):
+            new = await create_invite(session, unit, Role(args.role), utcnow(), ttl)
+            audit.record(
+                session,
+                "invite.created",
+                actor_label=f"cli:{getpass.getuser()}",
+                object_type="unit",
+                object_id=unit.code,
+                role=args.role,
+            )
+            link = (
+                f"  https://t.me/{settings.telegram_bot_username}?start={new.code}"
+                if settings.telegram_bot_username
+                else ""
+            )
+            print(
+                f"{display_code(new.code)}  {unit.code} {unit.name}  {args.role}  "
+                f"expires {new.invite.expires_at:%Y-%m-%d %H:%M} UTC{link}"
+            )
+
+
+async def _export(app: App, args: argparse.Namespace) -> None:
+    from bot.exports import activity_rows, to_csv, to_json
+
+    rows = await activity_rows(app.db, args.unit, actor_label=f"cli:{getpass.getuser()}")
+    text = to_csv(rows) if args.format == "csv" else to_json(rows)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"{len(rows)} activity report(s) written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)

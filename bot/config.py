@@ -1,0 +1,55 @@
+"""Every setting, read once at start-up from ``CAUNOI_*`` environment variables (and an optional ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; constructed by the CLI and passed down, never read at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="CAUNOI_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    log_level: str = "INFO"
+    default_language: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None
+    telegram_rate_per_second: float = 25.0
+    telegram_chat_rate_per_second: float = 1.0
+    telegram_chat_burst: int = 5
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+
+    invite_ttl_hours: int = 168
+    invite_max_failures: int = 5
+    invite_lockout_minutes: int = 15
+
+    outbox_max_attempts: int = 10
+    processed_update_retention_days: int = 14
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("CAUNOI_DEFAULT_LANGUAGE must be 'vi' or 'en'")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data directory (created on demand)."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'caunoi.sqlite3').resolve()}"

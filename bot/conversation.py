@@ -1,0 +1,311 @@
+"""Turns one inbound event into state changes and outbox messages, in one transaction, exactly once.
+
+Order of work for an update: a per-chat lock in this process; in the database, the update key (a redelivery stops
+here), the identity row lock (shared by all workers), the conversation, the handler; then replies go to the outbox
+in the same transaction. Nothing is sent before the commit, so a confirmed report is stored before it is confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.context import Ctx
+from bot.engine.errors import InvalidInput
+from bot.engine.events import Inbound, parse_callback
+from bot.engine.parsers import parse_choice
+from bot.engine.replies import Option
+from bot.engine.runner import FormEnv, FormRunner, Input, new_state
+from bot.i18n import i18n_for
+from bot.registry import Registry
+from storage import outbox
+from storage.db import Database
+from storage.models import Conversation, ProcessedUpdate
+from storage.people import lock_identity, person_of
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What a channel needs back: whether it was a redelivery, and a short notice for a tapped button."""
+
+    duplicate: bool
+    notice: str | None = None
+
+
+class ConversationService:
+    def __init__(
+        self,
+        db: Database,
+        registry: Registry,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.settings = settings
+        self.clock = clock
+        self.on_outbox = on_outbox
+        self.zone = ZoneInfo(settings.timezone)
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # ---- the pipeline ------------------------------------------------------------------------------------------
+
+    async def handle(self, event: Inbound) -> Handled:
+        key = (event.channel, event.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            try:
+                result = await self._handle_locked(event)
+            except Exception:
+                log.exception("handling %s update %s failed", event.channel, event.update_key)
+                result = await self._apologise(event)
+        if not result.duplicate and self.on_outbox is not None:
+            self.on_outbox()
+        return result
+
+    async def _handle_locked(self, event: Inbound) -> Handled:
+        now = self.clock()
+        async with self.db.transaction() as session:
+            if not await self._first_delivery(session, event, now):
+                return Handled(duplicate=True)
+            identity = await lock_identity(
+                session, event.channel, event.user_id, event.chat_id, event.display_name, now
+            )
+            person = await person_of(session, identity)
+            conversation = await session.get(Conversation, identity.id)
+            assert conversation is not None
+            language = (person.language if person else None) or identity.language or self.settings.default_language
+            ctx = Ctx(
+                session=session,
+                settings=self.settings,
+                service=self,
+                channel=event.channel,
+                identity=identity,
+                person=person,
+                conversation=conversation,
+                i18n=i18n_for(language),
+                now=now,
+                today=now.astimezone(self.zone).date(),
+            )
+            await self._route(ctx, event)
+            self._stamp_and_enqueue(ctx, event)
+            return Handled(duplicate=False, notice=ctx.notice)
+
+    async def _apologise(self, event: Inbound) -> Handled:
+        """A bug must not leave the person without an answer, nor show them a trace; what they entered is kept."""
+        now = self.clock()
+        async with self.db.transaction() as session:
+            if not await self._first_delivery(session, event, now):
+                return Handled(duplicate=True)
+            identity = await lock_identity(
+                session, event.channel, event.user_id, event.chat_id, event.display_name, now
+            )
+            person = await person_of(session, identity)
+            language = (person.language if person else None) or identity.language or self.settings.default_language
+            text = i18n_for(language).t(
+                "Sorry, something went wrong on our side. What you entered so far is kept; please try again."
+            )
+            outbox.enqueue(session, event.channel, event.chat_id, identity.id, {"text": text}, now)
+        return Handled(duplicate=False, notice=text)
+
+    async def _first_delivery(self, session: AsyncSession, event: Inbound, now: datetime) -> bool:
+        insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
+        result = await session.execute(
+            insert(ProcessedUpdate)
+            .values(channel=event.channel, key=event.update_key[:96], created_at=now)
+            .on_conflict_do_nothing()
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def _stamp_and_enqueue(self, ctx: Ctx, event: Inbound) -> None:
+        """Buttons carry the new screen number; anything shown before becomes stale."""
+        if any(reply.rows for reply in ctx.replies):
+            ctx.conversation.screen += 1
+        for reply in ctx.replies:
+            stamped = replace(reply, screen=ctx.conversation.screen) if reply.rows else reply
+            outbox.enqueue(ctx.session, event.channel, event.chat_id, ctx.identity.id, stamped.to_json(), ctx.now)
+
+    # ---- routing -----------------------------------------------------------------------------------------------
+
+    async def _route(self, ctx: Ctx, event: Inbound) -> None:
+        if event.callback is not None:
+            await self._on_callback(ctx, event.callback)
+        elif event.command is not None:
+            name, args = event.command
+            await self._on_command(ctx, name, args)
+        elif event.unsupported:
+            ctx.say(ctx.t("I can only read text and photos. Please type your answer."))
+            await self._reshow(ctx)
+        elif ctx.person is None:
+            await self._on_stranger_text(ctx, event.text or "")
+        elif ctx.conversation.flow:
+            await self._form_input(ctx, Input(text=event.text, photo=event.photo))
+        elif event.photo is not None:
+            ctx.say(ctx.t("Thank you, but I was not expecting a photo. Photos go into an activity report."))
+            await self.show_menu(ctx)
+        else:
+            await self._on_free_text(ctx, event.text or "")
+
+    async def _on_callback(self, ctx: Ctx, data: str) -> None:
+        parsed = parse_callback(data)
+        if parsed is None or parsed[0] != ctx.conversation.screen:
+            ctx.notice = ctx.t("That button belongs to an earlier message.")
+            ctx.say(ctx.t("That button belongs to an earlier message. Here is where we are now:"))
+            await self._reshow(ctx, fallback_menu=True)
+            return
+        key = parsed[1]
+        if key.startswith("m:"):
+            await self._on_command(ctx, key[2:], "")
+        elif ctx.conversation.flow:
+            await self._form_input(ctx, Input(key=key))
+        else:
+            await self.show_menu(ctx)
+
+    async def _on_command(self, ctx: Ctx, name: str, args: str) -> None:
+        command = self.registry.commands.get(name)
+        role = ctx.person.role if ctx.person else None
+        if command is None:
+            ctx.say(ctx.t("I do not know the command /{name}.", name=name[:32]))
+            if ctx.person is None:
+                await self.ask_for_code(ctx)
+            else:
+                await self._reshow(ctx, fallback_menu=True)
+            return
+        if not command.allowed(role):
+            if ctx.person is None:
+                await self.ask_for_code(ctx)
+            else:
+                ctx.say(ctx.t("That command is not available for your role."))
+            return
+        await command.handler(ctx, args)
+
+    async def _on_stranger_text(self, ctx: Ctx, text: str) -> None:
+        if self.registry.text_fallback is not None and await self.registry.text_fallback(ctx, text):
+            return
+        await self.ask_for_code(ctx)
+
+    async def ask_for_code(self, ctx: Ctx) -> None:
+        ctx.say(
+            ctx.t(
+                "Welcome to Cầu Nối. To start, please send the invite code you received from your district "
+                "(or supervising) Front committee, for example ABCD-EFGH. If you have no code, please ask them for one."
+            )
+        )
+
+    async def _on_free_text(self, ctx: Ctx, text: str) -> None:
+        commands = self.registry.menu(ctx.person.role if ctx.person else None)
+        try:
+            chosen = commands[parse_choice(text, [ctx.t(command.menu or command.description) for command in commands])]
+        except InvalidInput:
+            ctx.say(ctx.t("I did not understand that. Please choose what you want to do:"))
+            await self.show_menu(ctx, with_text=False)
+            return
+        await chosen.handler(ctx, "")
+
+    # ---- menus and forms ---------------------------------------------------------------------------------------
+
+    async def show_menu(self, ctx: Ctx, *, with_text: bool = True) -> None:
+        commands = self.registry.menu(ctx.person.role if ctx.person else None)
+        rows = tuple((Option(f"m:{command.name}", ctx.t(command.menu or command.description)),) for command in commands)
+        text = ctx.t("What would you like to do?") if with_text else ctx.t("Main menu")
+        ctx.say(text, rows=rows, typed_hint=ctx.t("Type the number of your choice, or its name."))
+
+    def runner(self, ctx: Ctx, form_name: str) -> FormRunner:
+        flow = self.registry.flows[form_name]
+        env = FormEnv(
+            i18n=ctx.i18n,
+            today=ctx.today,
+            options=self.registry.options_source(ctx),
+            validators=self.registry.validators,
+            channel=ctx.channel,
+        )
+        return FormRunner(flow.form, env)
+
+    async def start_form(self, ctx: Ctx, form_name: str, *, answers: dict | None = None) -> None:
+        """Begins a form, or resumes the draft already open for it."""
+        conversation = ctx.conversation
+        if conversation.flow == form_name and conversation.state:
+            ctx.say(ctx.t("You have an unfinished draft; let us continue where you left off."))
+            ctx.replies.extend(await self.runner(ctx, form_name).render(copy.deepcopy(conversation.state)))
+            return
+        if conversation.flow:
+            ctx.say(ctx.t("Your unfinished {form} was discarded.", form=self._form_title(ctx).lower()))
+        state = new_state(self.registry.flows[form_name].form)
+        state["answers"].update(answers or {})
+        outcome = await self.runner(ctx, form_name).start(state)
+        conversation.flow, conversation.state = form_name, state
+        ctx.replies.extend(outcome.replies)
+
+    def _form_title(self, ctx: Ctx) -> str:
+        flow = self.registry.flows.get(ctx.conversation.flow or "")
+        return ctx.t(flow.form.title) if flow else ""
+
+    async def _form_input(self, ctx: Ctx, event: Input) -> None:
+        conversation = ctx.conversation
+        flow_name = conversation.flow or ""
+        if flow_name not in self.registry.flows:
+            conversation.flow, conversation.state = None, {}
+            await self.show_menu(ctx)
+            return
+        runner = self.runner(ctx, flow_name)
+        state = copy.deepcopy(conversation.state)
+        outcome = await runner.handle(state, event)
+        ctx.replies.extend(outcome.replies)
+        if outcome.status == "open":
+            conversation.state = state
+            return
+        conversation.flow, conversation.state = None, {}
+        if outcome.status == "cancelled":
+            ctx.say(ctx.t("Cancelled. Nothing was saved."))
+            await self.show_menu(ctx)
+            return
+        await self.registry.flows[flow_name].on_submit(ctx, runner.visible_answers(state), state)
+
+    async def cancel(self, ctx: Ctx) -> None:
+        """/huy: asks to confirm when a form is open, says so when nothing is."""
+        if ctx.conversation.flow:
+            await self._form_input(ctx, Input(key="cancel"))
+        else:
+            ctx.say(ctx.t("There is nothing to cancel."))
+            await self.show_menu(ctx)
+
+    async def _reshow(self, ctx: Ctx, *, fallback_menu: bool = False) -> None:
+        """Shows the open form's current screen again; else the main menu (if asked) or a code prompt."""
+        flow_name = ctx.conversation.flow
+        if flow_name and flow_name in self.registry.flows:
+            ctx.replies.extend(await self.runner(ctx, flow_name).render(copy.deepcopy(ctx.conversation.state)))
+        elif ctx.person is None:
+            await self.ask_for_code(ctx)
+        elif fallback_menu:
+            await self.show_menu(ctx)
+
+    async def reshow_form(self, ctx: Ctx) -> None:
+        """After a side command (help, language, my reports) the open form's question is shown again."""
+        if ctx.conversation.flow:
+            await self._reshow(ctx)
+
+    # ---- housekeeping ------------------------------------------------------------------------------------------
+
+    async def prune_processed(self, older_than: datetime) -> int:
+        async with self.db.transaction() as session:
+            result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < older_than))
+            return result.rowcount  # type: ignore[attr-defined]

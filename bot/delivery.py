@@ -1,0 +1,214 @@
+"""Sending what the outbox holds, paced to each platform's limits, with retries and in order per chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.engine.replies import Reply
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """A temporary failure (flood control, network, server error); ``after`` seconds is the platform's hint."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+class Unreachable(Exception):
+    """The person blocked the bot or deleted the chat: no retry will help."""
+
+
+class Undeliverable(Exception):
+    """The platform rejected the message itself; retrying the same request cannot succeed."""
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A platform's limits: messages per second overall, and per chat with a small burst."""
+
+    per_second: float
+    per_chat_per_second: float
+    chat_burst: int
+
+
+class Sender(Protocol):
+    channel: str
+    pace: Pace
+
+    async def send(self, chat_id: str, reply: Reply) -> None: ...
+
+
+class TokenBucket:
+    """Classic token bucket; ``take`` waits until a token is there."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.capacity, self.clock = rate, burst, clock
+        self.tokens, self.stamp = burst, clock()
+        self.paused_until = 0.0
+
+    def delay(self) -> float:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        wait = max(0.0, self.paused_until - now)
+        if self.tokens < 1:
+            wait = max(wait, (1 - self.tokens) / self.rate)
+        return wait
+
+    async def take(self) -> None:
+        wait = self.delay()
+        while wait > 0:
+            await asyncio.sleep(wait)
+            wait = self.delay()
+        self.tokens -= 1
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+def backoff(attempt: int) -> float:
+    """1 s, 2 s, 4 s … capped at 10 minutes."""
+    return float(min(600, 2 ** max(0, attempt)))
+
+
+class DeliveryWorker:
+    """Leases outbox messages and hands them to the channel senders; wakes at once when new ones are written."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: list[Sender],
+        *,
+        max_attempts: int = 10,
+        batch: int = 100,
+        lease: timedelta = timedelta(seconds=60),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.senders = {sender.channel: sender for sender in senders}
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self.lease = lease
+        self.clock = clock
+        self.worker_id = f"{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Event()
+        self._channel_buckets = {
+            name: TokenBucket(s.pace.per_second, max(1.0, s.pace.per_second)) for name, s in self.senders.items()
+        }
+        self._chat_buckets: dict[tuple[str, str], TokenBucket] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.deliver_once()
+            except Exception:
+                log.exception("outbox delivery round failed")
+                sent = 0
+            if sent == 0:
+                self._wake.clear()
+                waiter = asyncio.ensure_future(self._wake.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waiter, stopper}, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
+
+    async def deliver_once(self) -> int:
+        """One round: lease a batch, send it chat by chat (chats in parallel), record each result. Returns #handled."""
+        if not self.senders:
+            return 0
+        async with self.db.transaction() as session:
+            messages = await outbox.claim(
+                session, list(self.senders), self.worker_id, self.clock(), self.lease, self.batch
+            )
+            for message in messages:
+                session.expunge(message)
+        by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+        for message in messages:
+            by_chat[(message.channel, message.chat_id)].append(message)
+        results = await asyncio.gather(*(self._deliver_chat(chat, queue) for chat, queue in by_chat.items()))
+        return sum(results)
+
+    async def drain(self, rounds: int = 50) -> None:
+        """Delivers until nothing is due (console and tests)."""
+        for _ in range(rounds):
+            if await self.deliver_once() == 0:
+                return
+
+    def _chat_bucket(self, chat: tuple[str, str]) -> TokenBucket:
+        bucket = self._chat_buckets.get(chat)
+        if bucket is None:
+            pace = self.senders[chat[0]].pace
+            bucket = TokenBucket(pace.per_chat_per_second, pace.chat_burst)
+            if len(self._chat_buckets) > 50_000:
+                self._chat_buckets.clear()
+            self._chat_buckets[chat] = bucket
+        return bucket
+
+    async def _deliver_chat(self, chat: tuple[str, str], queue: list[OutboxMessage]) -> int:
+        sender = self.senders[chat[0]]
+        handled = 0
+        for position, message in enumerate(queue):
+            await self._chat_bucket(chat).take()
+            await self._channel_buckets[chat[0]].take()
+            outcome = await self._send_one(sender, message)
+            handled += 1
+            if outcome == "stop":
+                async with self.db.transaction() as session:
+                    await outbox.release(session, [m.id for m in queue[position + 1 :]])
+                break
+        return handled
+
+    async def _send_one(self, sender: Sender, message: OutboxMessage) -> str:
+        try:
+            await sender.send(message.chat_id, Reply.from_json(message.payload))
+        except Unreachable as error:
+            log.info("chat %s/%s is unreachable: %s", message.channel, message.chat_id, error)
+            async with self.db.transaction() as session:
+                await outbox.mark_unreachable(session, message.channel, message.chat_id, self.clock(), str(error))
+            return "stop"
+        except RetryLater as error:
+            attempt = message.attempts + 1
+            if attempt >= self.max_attempts:
+                log.warning("giving up on outbox message %s after %s attempts: %s", message.id, attempt, error)
+                async with self.db.transaction() as session:
+                    await outbox.mark_failed(session, message.id, str(error))
+                return "next"
+            delay = error.after if error.after is not None else backoff(attempt)
+            if error.after is not None:
+                self._chat_bucket((message.channel, message.chat_id)).pause(error.after)
+            async with self.db.transaction() as session:
+                await outbox.mark_retry(session, message.id, self.clock() + timedelta(seconds=delay), str(error))
+            return "stop"
+        except Undeliverable as error:
+            log.error("outbox message %s rejected by %s: %s", message.id, message.channel, error)
+            async with self.db.transaction() as session:
+                await outbox.mark_failed(session, message.id, str(error))
+            return "next"
+        except Exception as error:  # a bug in a renderer must not stall the queue forever
+            log.exception("unexpected error sending outbox message %s", message.id)
+            async with self.db.transaction() as session:
+                await outbox.mark_retry(
+                    session, message.id, self.clock() + timedelta(seconds=backoff(message.attempts + 1)), repr(error)
+                )
+            return "stop"
+        async with self.db.transaction() as session:
+            await outbox.mark_sent(session, message.id, self.clock())
+        return "next"

@@ -1,0 +1,54 @@
+"""The no-token demo: real units, one ready officer in Phường Tam Kỳ (Đà Nẵng), a console identity bound to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app import App
+from storage import audit
+from storage.models import ChannelIdentity, Conversation, Person
+from storage.people import Role
+from storage.types import utcnow
+from storage.unit_sources import vietnam_units
+from storage.units import by_code, upsert_units
+
+DEMO_USER = "demo-officer"
+DEMO_UNIT = "20341"  # Phường Tam Kỳ, Thành phố Đà Nẵng (GSO code, 2025 administrative map)
+DEMO_NAME = "Nguyễn Thị Demo"
+
+
+async def prepare_demo(app: App) -> None:
+    """Idempotent: migrates, loads every province and commune, and makes sure the demo officer exists."""
+    await app.migrate()
+    async with app.db.transaction() as session:
+        if await by_code(session, DEMO_UNIT) is None:
+            await upsert_units(session, vietnam_units())
+        identity = await session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == "console", ChannelIdentity.external_id == DEMO_USER
+            )
+        )
+        if identity is not None and identity.person_id is not None:
+            return
+        unit = await by_code(session, DEMO_UNIT)
+        assert unit is not None
+        person = Person(
+            full_name=DEMO_NAME, role=Role.OFFICER.value, unit_id=unit.id, language=app.settings.default_language
+        )
+        session.add(person)
+        await session.flush()
+        now = utcnow()
+        if identity is None:
+            identity = ChannelIdentity(
+                channel="console",
+                external_id=DEMO_USER,
+                chat_id=DEMO_USER,
+                code_failures=0,
+                created_at=now,
+                last_seen_at=now,
+            )
+            session.add(identity)
+            await session.flush()
+            session.add(Conversation(identity_id=identity.id, state={}, screen=0))
+        identity.person_id = person.id
+        audit.record(session, "demo.prepared", actor_label="caunoi demo", object_type="unit", object_id=unit.code)

@@ -1,0 +1,1 @@
+"""The messenger-independent conversation engine: forms as data, parsers, neutral replies, the step runner."""

@@ -1,0 +1,244 @@
+"""Parsers for what officers type: dates, counts, money in VND, and choices among options.
+
+Each parser returns a value or raises ``InvalidInput``; nothing else escapes, whatever the text (property-tested).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from bot.engine.errors import InvalidInput
+from bot.engine.text import fold
+from bot.i18n import N_
+
+MAX_INPUT = 500
+MAX_COUNT = 10_000_000
+MAX_MONEY = 10**15
+
+
+def _folded(text: str) -> str:
+    if len(text) > MAX_INPUT:
+        raise InvalidInput(N_("That answer is too long."))
+    return fold(text)
+
+
+# ---- dates -------------------------------------------------------------------------------------------------------
+
+_RELATIVE_DAYS = {
+    "hom nay": 0,
+    "today": 0,
+    "nay": 0,
+    "hom qua": -1,
+    "yesterday": -1,
+    "qua": -1,
+    "hom kia": -2,
+    "day before yesterday": -2,
+}
+_NUMERIC_DATE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
+_WORDED_DATE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*(?:thang|th)\s*(\d{1,2})(?:\s*(?:nam|,|/)?\s*(\d{4}))?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_AGO = re.compile(r"^(\d{1,3})\s*(?:ngay truoc|days? ago)$")
+
+
+def _make_date(day: int, month: int, year: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidInput(N_("There is no such day in the calendar.")) from None
+
+
+def _full_year(text: str) -> int:
+    year = int(text)
+    return 2000 + year if year < 100 else year
+
+
+def parse_date(text: str, today: date, *, prefer_past: bool = True) -> date:
+    """Day-first dates as officers write them: "hôm nay", "hôm qua", "10/6", "10/6/2026", "10 tháng 6 năm 2026".
+
+    A missing year is the current one, or with ``prefer_past`` the last year when that date has not come yet
+    (on 5 January "28/12" means last December).
+    """
+    folded = _folded(text).rstrip(".")
+    if folded in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[folded])
+    if match := _AGO.match(folded):
+        return today - timedelta(days=int(match.group(1)))
+    if match := _ISO_DATE.match(folded):
+        return _make_date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    match = _NUMERIC_DATE.match(folded) or _WORDED_DATE.match(folded)
+    if not match:
+        raise InvalidInput(N_("Please write the date day first, for example 10/6/2026 or “hôm qua”."))
+    day, month = int(match.group(1)), int(match.group(2))
+    if match.group(3):
+        return _make_date(day, month, _full_year(match.group(3)))
+    candidate = _make_date(day, month, today.year) if (month, day) != (2, 29) else None
+    if candidate is None or (prefer_past and candidate > today):
+        for year in range(today.year - (1 if prefer_past else 0), today.year - 9, -1):
+            try:
+                return date(year, month, day)
+            except ValueError:
+                continue
+        raise InvalidInput(N_("There is no such day in the calendar."))
+    return candidate
+
+
+# ---- whole numbers -----------------------------------------------------------------------------------------------
+
+_APPROX_WORDS = (
+    "khoang",
+    "chung",
+    "tam",
+    "gan",
+    "hon",
+    "tren",
+    "duoi",
+    "xap xi",
+    "about",
+    "around",
+    "approximately",
+    "approx",
+    "over",
+    "nearly",
+    "almost",
+    "roughly",
+    "more than",
+    "less than",
+    "ca",
+    "~",
+)
+_UNIT_WORDS = ("nguoi", "luot nguoi", "luot", "dai bieu", "nguoi tham du", "people", "persons", "participants")
+_GROUPED = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+$")
+_PLAIN = re.compile(r"^\d+$")
+
+
+def _strip_words(folded: str, prefixes: Sequence[str], suffixes: Sequence[str]) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for word in prefixes:
+            if folded.startswith(word + " ") or (word == "~" and folded.startswith("~")):
+                folded = folded[len(word) :].strip()
+                changed = True
+        for word in suffixes:
+            if folded.endswith(" " + word) or folded == word:
+                folded = folded[: -len(word)].strip()
+                changed = True
+    return folded
+
+
+def _integer(token: str) -> int | None:
+    if _PLAIN.match(token):
+        return int(token)
+    if _GROUPED.match(token):
+        return int(re.sub(r"[.,\s]", "", token))
+    return None
+
+
+def parse_count(text: str) -> int:
+    """A whole number of people: "50", "khoảng 50", "1.200 người", "~30"."""
+    folded = _strip_words(_folded(text), _APPROX_WORDS, _UNIT_WORDS)
+    if folded.startswith("-"):
+        raise InvalidInput(N_("The number cannot be negative."))
+    value = _integer(folded)
+    if value is None:
+        raise InvalidInput(N_("Please answer with a whole number, for example 50."))
+    if value > MAX_COUNT:
+        raise InvalidInput(N_("That number is too large; please check it."))
+    return value
+
+
+# ---- money -------------------------------------------------------------------------------------------------------
+
+_MONEY_UNITS = {
+    "ty": 10**9,
+    "ti": 10**9,
+    "ti dong": 10**9,
+    "ty dong": 10**9,
+    "billion": 10**9,
+    "bn": 10**9,
+    "trieu": 10**6,
+    "tr": 10**6,
+    "million": 10**6,
+    "m": 10**6,
+    "mil": 10**6,
+    "nghin": 10**3,
+    "ngan": 10**3,
+    "k": 10**3,
+    "thousand": 10**3,
+    "dong": 1,
+    "d": 1,
+    "vnd": 1,
+    "vnđ": 1,
+    "": 1,
+}
+_MONEY_PART = re.compile(r"(\d+(?:[.,]\d+)*)\s*(ty|ti|trieu|tr|million|mil|billion|bn|nghin|ngan|thousand|k|m)?\b")
+_CURRENCY_TAIL = re.compile(r"\s*(?:dong|vnd|d)\.?$")
+
+
+def _decimal(token: str, has_unit: bool) -> Decimal:
+    """ "5.000.000" is grouping; "1,5" and "1.5" before a unit ("1,5 triệu") are decimals."""
+    if _GROUPED.match(token) and not (has_unit and re.fullmatch(r"\d+[.,]\d{1,2}", token)):
+        return Decimal(re.sub(r"[.,]", "", token))
+    if re.fullmatch(r"\d+[.,]\d+", token):
+        return Decimal(token.replace(",", "."))
+    if _PLAIN.match(token):
+        return Decimal(token)
+    raise InvalidInput(N_("Please write the amount in đồng, for example 5.000.000, “5 triệu” or “5tr”."))
+
+
+def parse_money(text: str) -> int:
+    """An amount in VND: "5 triệu", "5tr", "5.000.000", "1,5 tỷ", "1 tỷ 200 triệu", "500k", "5.000.000đ"."""
+    folded = _folded(text)
+    folded = _strip_words(folded, _APPROX_WORDS, ())
+    folded = _CURRENCY_TAIL.sub("", folded).strip()
+    if folded.startswith("-"):
+        raise InvalidInput(N_("The amount cannot be negative."))
+    if not folded:
+        raise InvalidInput(N_("Please write the amount in đồng, for example 5.000.000, “5 triệu” or “5tr”."))
+    position, total = 0, Decimal(0)
+    for match in _MONEY_PART.finditer(folded):
+        if folded[position : match.start()].strip(" ,;+va"):
+            break
+        unit = match.group(2) or ""
+        try:
+            total += _decimal(match.group(1), bool(unit)) * _MONEY_UNITS[unit]
+        except InvalidOperation:
+            break
+        position = match.end()
+    if position == 0 or folded[position:].strip():
+        raise InvalidInput(N_("Please write the amount in đồng, for example 5.000.000, “5 triệu” or “5tr”."))
+    if total != total.to_integral_value():
+        raise InvalidInput(N_("Please give the amount in whole đồng."))
+    if total > MAX_MONEY:
+        raise InvalidInput(N_("That number is too large; please check it."))
+    return int(total)
+
+
+# ---- choices -----------------------------------------------------------------------------------------------------
+
+
+def parse_choice(text: str, labels: Sequence[str]) -> int:
+    """The index of the option a person meant: its number, its words (diacritics optional) or a unique part of them."""
+    folded = _folded(text).strip(" .)")
+    if not folded:
+        raise InvalidInput(N_("Please choose one of the options."))
+    if folded.isdigit():
+        number = int(folded)
+        if 1 <= number <= len(labels):
+            return number - 1
+        raise InvalidInput(N_("Please answer with a number from 1 to {count}."), count=len(labels))
+    folded_labels = [fold(label) for label in labels]
+    for matcher in (
+        lambda label: label == folded,
+        lambda label: label.startswith(folded),
+        lambda label: re.search(rf"\b{re.escape(folded)}", label) is not None,
+    ):
+        hits = [i for i, label in enumerate(folded_labels) if matcher(label)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise InvalidInput(N_("More than one option matches; please answer with its number."))
+    raise InvalidInput(N_("Please choose one of the options, by number or by name."))

@@ -1,0 +1,61 @@
+"""What the engine says, as neutral objects: channels decide how buttons, numbering and formatting look."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice on a screen. ``nav`` marks navigation (back, skip, cancel) that buttonless channels list as words."""
+
+    key: str
+    label: str
+    nav: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to hand over; small by design (exports, templates)."""
+
+    filename: str
+    content_b64: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message. ``rows`` are button rows; ``screen`` scopes their callbacks so old buttons are recognised."""
+
+    text: str
+    title: str = ""
+    rows: tuple[tuple[Option, ...], ...] = ()
+    screen: int | None = None
+    typed_hint: str = ""
+    photo: str | None = None
+    document: Document | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def choices(self) -> list[Option]:
+        """Non-navigation options in display order: the ones a typed number refers to."""
+        return [option for row in self.rows for option in row if not option.nav]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        rows = tuple(tuple(Option(**option) for option in row) for row in data.get("rows", ()))
+        document = Document(**data["document"]) if data.get("document") else None
+        return cls(
+            text=data["text"],
+            title=data.get("title", ""),
+            rows=rows,
+            screen=data.get("screen"),
+            typed_hint=data.get("typed_hint", ""),
+            photo=data.get("photo"),
+            document=document,
+            meta=data.get("meta", {}),
+        )

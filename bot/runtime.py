@@ -1,0 +1,67 @@
+"""``caunoi run``: the Telegram bot in polling or webhook mode, with the delivery worker and housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.app import App
+from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, make_bot, poll, register_commands
+from bot.channels.telegram_webhook import make_webhook_app, webhook_secret
+from bot.config import Settings
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+HOUSEKEEPING_EVERY = 3600
+
+
+async def run_telegram(settings: Settings) -> None:
+    """Runs until SIGINT/SIGTERM; every piece of state it needs is in the database, so a restart resumes."""
+    secret = webhook_secret(settings) if settings.webhook_url else None
+    bot = make_bot(settings)
+    app = App(settings)
+    app.add_sender(TelegramSender(bot, settings))
+    await app.migrate()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    tasks = [asyncio.create_task(app.worker.run(stop)), asyncio.create_task(_housekeeping(app, stop))]
+    runner: web.AppRunner | None = None
+    try:
+        await register_commands(bot, app.registry)
+        if secret is not None:
+            runner = web.AppRunner(make_webhook_app(bot, app.service, settings))
+            await runner.setup()
+            await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            await bot.set_webhook(settings.webhook_url or "", secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("webhook mode on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
+            await stop.wait()
+        else:
+            log.info("long polling %s", settings.telegram_api_url)
+            await poll(bot, app.service, stop)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if runner is not None:
+            await runner.cleanup()
+        await bot.session.close()
+        await app.close()
+
+
+async def _housekeeping(app: App, stop: asyncio.Event) -> None:
+    """Forgets processed-update keys after the retention period (platforms stop redelivering long before)."""
+    while not stop.is_set():
+        try:
+            cutoff = utcnow() - timedelta(days=app.settings.processed_update_retention_days)
+            await app.service.prune_processed(cutoff)
+        except Exception:
+            log.exception("housekeeping failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)

@@ -1,0 +1,14 @@
+"""The conversations themselves: forms as data plus the small functions that store what they collect."""
+
+from __future__ import annotations
+
+from bot.registry import Registry
+from handlers import activity, common, onboarding
+
+
+def build_registry() -> Registry:
+    """Every command, flow, options source and validator the bot knows, in menu order."""
+    registry = Registry()
+    for module in (onboarding, activity, common):
+        module.register(registry)
+    return registry

@@ -1,0 +1,178 @@
+"""The activity report (/baocao): a people-to-people diplomacy activity in about two minutes; and /cuatoi."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from bot.context import Ctx
+from bot.engine.countries import country_name
+from bot.engine.errors import InvalidInput
+from bot.engine.forms import Condition, Form, Kind, Step
+from bot.engine.runner import FormEnv
+from bot.i18n import N_, I18n
+from bot.registry import Command, Flow, Registry
+from storage import activities, audit
+
+ACTIVITY_FORM = Form(
+    name="activity",
+    version=1,
+    title=N_("Activity report"),
+    steps=(
+        Step(
+            "kind", N_("Kind of activity"), N_("What kind of activity was it?"), Kind.CHOICE, options="activity_kinds"
+        ),
+        Step(
+            "activity_date",
+            N_("Date"),
+            N_("When did it take place? Type the date day first (e.g. 10/6 or 10/6/2026), or “hôm nay”."),
+            Kind.DATE,
+            validators=("not_future", "within_days:730"),
+        ),
+        Step(
+            "title",
+            N_("Title"),
+            N_("A short title for the activity (e.g. “Giao lưu hữu nghị với tỉnh Hủa Phăn”)."),
+            Kind.TEXT,
+            max_length=200,
+        ),
+        Step(
+            "description",
+            N_("Description"),
+            N_("Describe briefly what happened (optional)."),
+            Kind.LONG_TEXT,
+            required=False,
+            max_length=2000,
+        ),
+        Step("place", N_("Place"), N_("Where did it take place?"), Kind.TEXT, max_length=200),
+        Step(
+            "partner_country",
+            N_("Partner country"),
+            N_("Which country was the partner from (e.g. Lào, Hàn Quốc)? Skip if none."),
+            Kind.COUNTRY,
+            required=False,
+        ),
+        Step(
+            "partner_org",
+            N_("Partner organisation or locality"),
+            N_("Which foreign organisation or locality took part? (optional)"),
+            Kind.TEXT,
+            required=False,
+            when=(Condition("partner_country"),),
+            max_length=200,
+        ),
+        Step(
+            "participants", N_("Participants"), N_("How many people took part? (e.g. 50 or “khoảng 50”)"), Kind.NUMBER
+        ),
+        Step(
+            "foreign_participants",
+            N_("Foreigners / overseas Vietnamese"),
+            N_("How many of them were foreigners or overseas Vietnamese? (optional)"),
+            Kind.NUMBER,
+            required=False,
+            validators=("at_most:participants",),
+        ),
+        Step(
+            "money_vnd",
+            N_("Money or goods mobilised"),
+            N_("Money or goods mobilised, in đồng (e.g. 5 triệu, 5.000.000)? (optional)"),
+            Kind.MONEY,
+            required=False,
+        ),
+        Step(
+            "photos",
+            N_("Photos"),
+            N_("Send photos as evidence, then press “Done”. (optional)"),
+            Kind.PHOTOS,
+            required=False,
+        ),
+    ),
+)
+
+
+async def kinds_source(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
+    return [
+        (kind.code, kind.name_vi if i18n.language == "vi" else kind.name_en)
+        for kind in await activities.active_kinds(ctx.session)
+    ]
+
+
+def not_future(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str | None) -> None:
+    if date.fromisoformat(value) > env.today:
+        raise InvalidInput(N_("That date is in the future; please give the day the activity took place."))
+
+
+def within_days(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str | None) -> None:
+    if date.fromisoformat(value) < env.today - timedelta(days=int(argument or 365)):
+        raise InvalidInput(N_("That date is too far in the past; please check the year."))
+
+
+def at_most(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str | None) -> None:
+    limit = answers.get(argument or "")
+    if isinstance(limit, int) and value > limit:
+        raise InvalidInput(N_("That is more than the {total} people who took part."), total=limit)
+
+
+async def report_command(ctx: Ctx, args: str) -> None:
+    if ctx.person is None or ctx.person.unit_id is None:
+        ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
+        return
+    await ctx.service.start_form(ctx, ACTIVITY_FORM.name)
+
+
+async def save_report(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
+    """Stores the report once per draft: a second "confirm" finds the draft already saved."""
+    assert ctx.person is not None and ctx.person.unit_id is not None
+    report, created = await activities.save_report(
+        ctx.session,
+        draft_key=state["draft"],
+        unit_id=ctx.person.unit_id,
+        reporter_id=ctx.person.id,
+        answers=answers,
+        form_name=ACTIVITY_FORM.name,
+        form_version=state["version"],
+        now=ctx.now,
+    )
+    if created:
+        audit.record(
+            ctx.session,
+            "activity.created",
+            actor=ctx.person,
+            object_type="activity_report",
+            object_id=report.id,
+            unit_id=report.unit_id,
+        )
+    ctx.say(ctx.t("Saved. Thank you! Your report number is #{number}.", number=report.id))
+    await ctx.service.show_menu(ctx)
+
+
+async def my_reports_command(ctx: Ctx, args: str) -> None:
+    assert ctx.person is not None
+    reports = await activities.recent_by_reporter(ctx.session, ctx.person.id, limit=10)
+    if not reports:
+        ctx.say(ctx.t("You have not reported any activity yet. Type /baocao to report one."))
+    else:
+        names = dict(await kinds_source(ctx, ctx.i18n))
+        lines = [ctx.t("Your latest reports:")]
+        for report in reports:
+            partner = f" · {country_name(report.partner_country, ctx.i18n.language)}" if report.partner_country else ""
+            kind = names.get(report.kind_code, report.kind_code)
+            people = ctx.t("{count} participants", count=ctx.i18n.number(report.participants))
+            lines.append(
+                f"#{report.id} · {ctx.i18n.date(report.activity_date)} · {kind} · {report.title}{partner} · {people}"
+            )
+        ctx.say("\n".join(lines), title=ctx.t("My reports"))
+    await ctx.service.reshow_form(ctx)
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(
+        Command("baocao", report_command, N_("Report an activity"), menu=N_("Report an activity"), aliases=("report",))
+    )
+    registry.add_command(
+        Command("cuatoi", my_reports_command, N_("My recent reports"), menu=N_("My reports"), aliases=("mine",))
+    )
+    registry.add_flow(Flow(ACTIVITY_FORM, save_report))
+    registry.options["activity_kinds"] = kinds_source
+    registry.validators.update(not_future=not_future, within_days=within_days, at_most=at_most)

@@ -1,0 +1,75 @@
+"""Commands every person has: help, language, menu, cancel."""
+
+from __future__ import annotations
+
+from bot.context import Ctx
+from bot.i18n import LANGUAGES, N_
+from bot.registry import Command, Registry
+
+HELP_BY_ROLE = {
+    None: N_(
+        "Cầu Nối helps Fatherland Front officers report people-to-people diplomacy activities and receive "
+        "directives. To begin, send the invite code your district gave you."
+    ),
+    "officer": N_(
+        "You can report an activity of your unit (/baocao), see your recent reports (/cuatoi), cancel what you "
+        "are doing (/huy) and switch language (/ngonngu). In any form you can type “quay lại” to go back, "
+        "“bỏ qua” to skip an optional question and “hủy” to cancel."
+    ),
+    "supervisor": N_(
+        "As a supervising officer you can report activities of your own unit (/baocao) and see your recent "
+        "reports (/cuatoi). Invites for your communes are created with the command line for now: "
+        "caunoi invite create --unit CODE."
+    ),
+    "admin": N_(
+        "As an administrator you can do everything an officer can. Units, invites and exports are managed with "
+        "the command line: caunoi units import-vn, caunoi invite create, caunoi export activities."
+    ),
+}
+
+
+async def help_command(ctx: Ctx, args: str) -> None:
+    role = ctx.person.role if ctx.person else None
+    ctx.say(ctx.t(HELP_BY_ROLE.get(role, HELP_BY_ROLE["officer"])), title=ctx.t("Help"))
+    await ctx.service.reshow_form(ctx)
+
+
+async def language_command(ctx: Ctx, args: str) -> None:
+    wanted = args.strip().lower()[:2]
+    if wanted not in LANGUAGES:
+        wanted = "en" if ctx.i18n.language == "vi" else "vi"
+    ctx.set_language(wanted)
+    ctx.say(ctx.t("Language set to English. Type /ngonngu to switch back."))
+    if ctx.conversation.flow:
+        await ctx.service.reshow_form(ctx)
+    elif ctx.person is not None:
+        await ctx.service.show_menu(ctx)
+
+
+async def menu_command(ctx: Ctx, args: str) -> None:
+    await ctx.service.show_menu(ctx)
+    await ctx.service.reshow_form(ctx)
+
+
+async def cancel_command(ctx: Ctx, args: str) -> None:
+    await ctx.service.cancel(ctx)
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(
+        Command(
+            "trogiup", help_command, N_("What this bot can do for you"), public=True, menu=N_("Help"), aliases=("help",)
+        )
+    )
+    registry.add_command(
+        Command(
+            "ngonngu",
+            language_command,
+            N_("Tiếng Việt / English"),
+            public=True,
+            menu=N_("Tiếng Việt / English"),
+            aliases=("language", "lang"),
+        )
+    )
+    registry.add_command(Command("menu", menu_command, N_("Main menu")))
+    registry.add_command(Command("huy", cancel_command, N_("Cancel what you are doing"), aliases=("cancel",)))

@@ -1,0 +1,79 @@
+"""Activity reports and the catalogue of activity kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ActivityKind, ActivityPhoto, ActivityReport
+
+
+async def active_kinds(session: AsyncSession) -> Sequence[ActivityKind]:
+    return (
+        await session.scalars(select(ActivityKind).where(ActivityKind.active).order_by(ActivityKind.sort_order))
+    ).all()
+
+
+async def save_report(
+    session: AsyncSession,
+    *,
+    draft_key: str,
+    unit_id: int,
+    reporter_id: int,
+    answers: dict[str, Any],
+    form_name: str,
+    form_version: int,
+    now: datetime,
+) -> tuple[ActivityReport, bool]:
+    """Inserts the report unless this draft was saved already; returns (report, created)."""
+    existing = await session.scalar(select(ActivityReport).where(ActivityReport.draft_key == draft_key))
+    if existing is not None:
+        return existing, False
+    report = ActivityReport(
+        draft_key=draft_key,
+        unit_id=unit_id,
+        reporter_id=reporter_id,
+        kind_code=answers["kind"],
+        activity_date=date.fromisoformat(answers["activity_date"]),
+        title=answers["title"],
+        description=answers.get("description"),
+        place=answers.get("place"),
+        partner_country=answers.get("partner_country"),
+        partner_org=answers.get("partner_org"),
+        participants=answers["participants"],
+        foreign_participants=answers.get("foreign_participants"),
+        money_vnd=answers.get("money_vnd"),
+        form_name=form_name,
+        form_version=form_version,
+        created_at=now,
+        photos=[
+            ActivityPhoto(channel=photo["channel"], file_ref=photo["ref"], position=i)
+            for i, photo in enumerate(answers.get("photos") or [])
+        ],
+    )
+    session.add(report)
+    await session.flush()
+    return report, True
+
+
+async def recent_by_reporter(session: AsyncSession, reporter_id: int, limit: int = 10) -> Sequence[ActivityReport]:
+    return (
+        await session.scalars(
+            select(ActivityReport)
+            .where(ActivityReport.reporter_id == reporter_id)
+            .order_by(ActivityReport.activity_date.desc(), ActivityReport.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def for_units(session: AsyncSession, unit_ids: Sequence[int] | None) -> Sequence[ActivityReport]:
+    """Reports of the given units (None: all), oldest first, for exports."""
+    query = select(ActivityReport).order_by(ActivityReport.activity_date, ActivityReport.id)
+    if unit_ids is not None:
+        query = query.where(ActivityReport.unit_id.in_(unit_ids))
+    return (await session.scalars(query)).all()

@@ -1,0 +1,134 @@
+"""The durable outbox: messages are written with what caused them and leased by senders, in order per chat."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelIdentity, OutboxMessage
+
+PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+SCAN_WINDOW = 500
+
+
+def enqueue(
+    session: AsyncSession, channel: str, chat_id: str, identity_id: int | None, payload: dict[str, Any], now: datetime
+) -> OutboxMessage:
+    message = OutboxMessage(
+        channel=channel,
+        chat_id=chat_id,
+        identity_id=identity_id,
+        payload=payload,
+        status=PENDING,
+        attempts=0,
+        not_before=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+async def claim(
+    session: AsyncSession, channels: list[str], worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Leases due messages without overtaking: a chat's message is taken only if every earlier one is taken too."""
+    rows = (
+        await session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.channel,
+                OutboxMessage.chat_id,
+                OutboxMessage.not_before,
+                OutboxMessage.claimed_until,
+            )
+            .where(OutboxMessage.status == PENDING, OutboxMessage.channel.in_(channels))
+            .order_by(OutboxMessage.id)
+            .limit(SCAN_WINDOW)
+        )
+    ).all()
+    blocked: set[tuple[str, str]] = set()
+    wanted: list[int] = []
+    for row in rows:
+        chat = (row.channel, row.chat_id)
+        if chat in blocked:
+            continue
+        free = row.claimed_until is None or row.claimed_until <= now
+        if row.not_before > now or not free:
+            blocked.add(chat)
+            continue
+        wanted.append(row.id)
+        if len(wanted) >= limit:
+            break
+    if not wanted:
+        return []
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(wanted),
+            OutboxMessage.status == PENDING,
+            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
+        )
+        .values(claimed_by=worker, claimed_until=now + lease)
+    )
+    claimed = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(wanted), OutboxMessage.claimed_by == worker, OutboxMessage.status == PENDING)
+        .order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(claimed.all())
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=SENT, sent_at=now, claimed_until=None, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            not_before=not_before,
+            claimed_until=None,
+            claimed_by=None,
+            last_error=error[:2000],
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def release(session: AsyncSession, message_ids: list[int]) -> None:
+    """Gives back leases not used (a chat stopped early to keep its order)."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(claimed_until=None, claimed_by=None)
+        )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, error: str, status: str = FAILED) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=status, claimed_until=None, last_error=error[:2000], attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_unreachable(session: AsyncSession, channel: str, chat_id: str, now: datetime, error: str) -> None:
+    """The person blocked the bot: stop trying this chat and flag the identity for their supervisor to see."""
+    await session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
+        .values(unreachable_at=now)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == PENDING)
+        .values(status=UNREACHABLE, claimed_until=None, last_error=error[:2000])
+    )

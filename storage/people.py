@@ -1,0 +1,134 @@
+"""People, their messenger identities, and single-use invites that bind one to the other."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelIdentity, Conversation, Invite, Person, Unit
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+def normalise_code(text: str) -> str | None:
+    """ "abcd-efgh", "ABCD EFGH" → "ABCDEFGH"; None when it cannot be an invite code."""
+    code = "".join(ch for ch in text.upper() if ch not in " -_.")
+    if len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code):
+        return code
+    return None
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def display_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+async def lock_identity(
+    session: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str | None, now: datetime
+) -> ChannelIdentity:
+    """Gets or creates the identity and its conversation row, holding a row lock for the rest of the transaction.
+
+    The row lock (PostgreSQL) or the transaction's write lock (SQLite, BEGIN IMMEDIATE) is the per-conversation lock
+    that keeps two workers from handling the same person's updates at once.
+    """
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(ChannelIdentity)
+        .values(
+            channel=channel,
+            external_id=external_id,
+            chat_id=chat_id,
+            display_name=display_name,
+            code_failures=0,
+            created_at=now,
+            last_seen_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    )
+    identity = await session.scalar(
+        select(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert identity is not None
+    identity.last_seen_at = now
+    identity.chat_id = chat_id
+    if display_name:
+        identity.display_name = display_name[:255]
+    if identity.unreachable_at is not None:
+        identity.unreachable_at = None
+    if await session.get(Conversation, identity.id) is None:
+        session.add(Conversation(identity_id=identity.id, state={}, screen=0))
+        await session.flush()
+    return identity
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    code: str
+    invite: Invite
+
+
+async def create_invite(
+    session: AsyncSession, unit: Unit, role: Role, now: datetime, ttl: timedelta, created_by: Person | None = None
+) -> NewInvite:
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invite = Invite(
+        code_hash=hash_code(code),
+        unit_id=unit.id,
+        role=role.value,
+        created_by_id=created_by.id if created_by else None,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invite)
+    await session.flush()
+    return NewInvite(code, invite)
+
+
+class RedeemError(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+async def redeem_invite(session: AsyncSession, code: str, now: datetime) -> Invite | RedeemError:
+    """Marks the invite used, atomically: of two people racing for one code, exactly one wins."""
+    invite = await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
+    if invite is None:
+        return RedeemError.UNKNOWN
+    if invite.used_at is not None:
+        return RedeemError.USED
+    if invite.expires_at <= now:
+        return RedeemError.EXPIRED
+    claimed = await session.execute(
+        update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return RedeemError.USED
+    invite.used_at = now
+    return invite
+
+
+async def person_of(session: AsyncSession, identity: ChannelIdentity) -> Person | None:
+    return await session.get(Person, identity.person_id) if identity.person_id else None

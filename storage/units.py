@@ -1,0 +1,71 @@
+"""The unit hierarchy: upserts for imports, and subtree queries for scoping what a person may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Unit
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None = None
+    kind: str | None = None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> ImportResult:
+    """Creates or updates units by code; parents must come before children or already exist."""
+    result = ImportResult()
+    rows = list(rows)
+    codes = {row.code for row in rows} | {row.parent_code for row in rows if row.parent_code}
+    existing: dict[str, Unit] = {}
+    code_list = list(codes)
+    for start in range(0, len(code_list), 500):
+        chunk = code_list[start : start + 500]
+        for unit in (await session.scalars(select(Unit).where(Unit.code.in_(chunk)))).all():
+            existing[unit.code] = unit
+    for row in rows:
+        parent = existing.get(row.parent_code) if row.parent_code else None
+        if row.parent_code and parent is None:
+            raise ValueError(f"unit {row.code}: parent {row.parent_code} is unknown")
+        if parent is not None and parent.id is None:
+            await session.flush()
+        parent_id = parent.id if parent else None
+        unit = existing.get(row.code)
+        if unit is None:
+            unit = Unit(code=row.code, name=row.name, level=row.level, kind=row.kind, parent_id=parent_id)
+            session.add(unit)
+            existing[row.code] = unit
+            result.created += 1
+        elif (unit.name, unit.level, unit.kind, unit.parent_id) != (row.name, row.level, row.kind, parent_id):
+            unit.name, unit.level, unit.kind, unit.parent_id = row.name, row.level, row.kind, parent_id
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    await session.flush()
+    return result
+
+
+async def by_code(session: AsyncSession, code: str) -> Unit | None:
+    return await session.scalar(select(Unit).where(Unit.code == code))
+
+
+async def subtree_ids(session: AsyncSession, root_id: int) -> list[int]:
+    """The unit and everything below it, via a recursive CTE (works on SQLite and PostgreSQL)."""
+    tree = select(Unit.id).where(Unit.id == root_id).cte("tree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return list((await session.scalars(select(tree.c.id))).all())
