@@ -97,7 +97,7 @@ async def _demo(settings: Settings, *, reset: bool) -> int:
         _remove_sqlite(path)
     url = settings.database_url or f"sqlite+aiosqlite:///{path.resolve()}"
     app = App(settings, database_url=url)
-    app.add_sender(ConsoleSender(write=lambda text: print("\n" + text)))
+    app.add_sender(ConsoleSender(write=lambda _chat, text: print("\n" + text)))
     try:
         print("Đang chuẩn bị dữ liệu mẫu (tỉnh, xã/phường thật)…", flush=True)
         await prepare_demo(app)

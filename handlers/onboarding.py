@@ -17,7 +17,7 @@ PROFILE_FORM = Form(
     name="profile",
     version=1,
     title=N_("Your profile"),
-    submit_label=N_("Confirm"),
+    review=False,
     steps=(
         Step(
             "full_name",

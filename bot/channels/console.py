@@ -20,14 +20,14 @@ PHOTO_PREFIX = "!photo"
 
 @dataclass
 class ConsoleSender:
-    """Prints (or collects) rendered replies; the console has no platform limits to respect."""
+    """Prints (or collects, per chat) rendered replies; the console has no platform limits to respect."""
 
-    write: Callable[[str], None]
+    write: Callable[[str, str], None]
     channel: str = CHANNEL
     pace: Pace = field(default_factory=lambda: Pace(10_000, 10_000, 10_000))
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        self.write(render_plain(reply))
+        self.write(chat_id, render_plain(reply))
 
 
 class ConsoleChat:

@@ -67,6 +67,7 @@ class Form:
     title: str
     steps: tuple[Step, ...]
     submit_label: str = N_("Confirm and send")
+    review: bool = True
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def step(self, name: str) -> Step | None:

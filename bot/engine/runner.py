@@ -105,7 +105,7 @@ class FormRunner:
     async def handle(self, state: dict[str, Any], event: Input) -> Outcome:
         self._migrate(state)
         try:
-            return await {
+            outcome = await {
                 "ask": self._on_ask,
                 "review": self._on_review,
                 "pick_edit": self._on_pick_edit,
@@ -113,6 +113,9 @@ class FormRunner:
             }[state["mode"]](state, event)
         except InvalidInput as error:
             return Outcome(await self.render(state, "⚠️ " + self.t(error.message, **error.params)))
+        if state["mode"] == "submitted":
+            outcome.status = "done"
+        return outcome
 
     def visible_answers(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """The answers of steps that apply, as stored (dates ISO, choices by value)."""
@@ -220,6 +223,9 @@ class FormRunner:
         if pending:
             state["mode"], state["step"] = "ask", pending[0].name
             return [await self._ask(state, pending[0], notice)]
+        if not self.form.review:
+            state["mode"] = "submitted"
+            return []
         state["mode"], state["step"], state["return_to_review"] = "review", None, False
         return [await self._review(state, notice)]
 

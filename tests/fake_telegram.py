@@ -1,0 +1,510 @@
+"""A fake Telegram Bot API server over real HTTP, as strict as the real one where the bot could get it wrong.
+
+Methods, required fields and field types are checked against ``shared/platforms/telegram-bot-api.json``; text
+length is counted after HTML entity parsing; HTML must be well formed with Telegram's tags only; callback_data is
+1-64 bytes; flood control answers 429 with retry_after; a user who blocked the bot answers 403. It also plays the
+users: they send text, photos and button presses, as updates by long polling or by webhook with the secret header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "platforms" / "telegram-bot-api.json"
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
+                "span", "blockquote", "tg-emoji"}  # fmt: skip
+PRIMITIVES = {"Integer", "String", "Boolean", "Float", "True"}
+
+
+def load_spec() -> dict[str, Any]:
+    return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+class _EntityParser(HTMLParser):
+    """Telegram's HTML rules: known tags only, properly nested, entities named or numeric."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"')
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise ApiError(400, f'Bad Request: can\'t parse entities: Unexpected end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+_BAD_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """The text as the user sees it: what the length limit applies to."""
+    if parse_mode is None:
+        return text
+    if parse_mode.upper() != "HTML":
+        raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+    if _BAD_AMP.search(text):
+        raise ApiError(400, "Bad Request: can't parse entities: Character '&' is reserved and must be escaped")
+    if re.search(r"<(?![a-zA-Z/])", text):
+        raise ApiError(400, "Bad Request: can't parse entities: Character '<' is reserved and must be escaped")
+    parser = _EntityParser()
+    parser.feed(text)
+    parser.close()
+    if parser.stack:
+        raise ApiError(
+            400, f"Bad Request: can't parse entities: Can't find end tag corresponding to \"{parser.stack[-1]}\""
+        )
+    return "".join(parser.visible)
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class SentMessage:
+    message_id: int
+    chat_id: int
+    method: str
+    text: str
+    html: str
+    reply_markup: dict[str, Any] | None = None
+    photo: str | None = None
+    document: str | None = None
+
+    def buttons(self) -> list[dict[str, Any]]:
+        if not self.reply_markup:
+            return []
+        return [button for row in self.reply_markup.get("inline_keyboard", []) for button in row]
+
+
+@dataclass
+class FakeUser:
+    id: int
+    first_name: str
+    language_code: str = "vi"
+    blocked: bool = False
+    flood: list[int] = field(default_factory=list)
+
+
+class FakeTelegram:
+    """Start with ``await server.start()``; point the bot at ``server.url``."""
+
+    def __init__(self, token: str = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz") -> None:
+        self.token = token
+        self.spec = load_spec()
+        self.methods = {name.lower(): method for name, method in self.spec["methods"].items()}
+        self.users: dict[int, FakeUser] = {}
+        self.sent: list[SentMessage] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.errors: list[tuple[str, str]] = []
+        self.commands: dict[str | None, list[dict[str, Any]]] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.history: dict[int, dict[str, Any]] = {}
+        self.callbacks: dict[str, dict[str, Any]] = {}
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_statuses: list[int] = []
+        self._next_update = itertools.count(1000)
+        self._next_message = itertools.count(1)
+        self._next_callback = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._pusher: asyncio.Task[None] | None = None
+        self._delivered = 0
+        self.url = ""
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._endpoint)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._pusher:
+            self._pusher.cancel()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ---- the users' side ---------------------------------------------------------------------------------------
+
+    def user(self, user_id: int, first_name: str = "Lan", language_code: str = "vi") -> FakeUser:
+        return self.users.setdefault(user_id, FakeUser(user_id, first_name, language_code))
+
+    def _from(self, user: FakeUser) -> dict[str, Any]:
+        return {"id": user.id, "is_bot": False, "first_name": user.first_name, "language_code": user.language_code}
+
+    def _chat(self, user: FakeUser) -> dict[str, Any]:
+        return {"id": user.id, "type": "private", "first_name": user.first_name}
+
+    async def send_text(self, user_id: int, text: str) -> int:
+        user = self.user(user_id)
+        message = {"message_id": next(self._next_message), "date": int(time.time()), "chat": self._chat(user),
+                   "from": self._from(user), "text": text}  # fmt: skip
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return await self._enqueue({"message": message})
+
+    async def send_photo(self, user_id: int, file_id: str = "PHOTO-1") -> int:
+        user = self.user(user_id)
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}s", "width": 90, "height": 90},
+                 {"file_id": file_id, "file_unique_id": f"{file_id}u", "width": 1280, "height": 960}]  # fmt: skip
+        message = {"message_id": next(self._next_message), "date": int(time.time()), "chat": self._chat(user),
+                   "from": self._from(user), "photo": sizes}  # fmt: skip
+        return await self._enqueue({"message": message})
+
+    async def send_sticker(self, user_id: int) -> int:
+        user = self.user(user_id)
+        sticker = {"file_id": "STK", "file_unique_id": "STKu", "type": "regular", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False}  # fmt: skip
+        message = {"message_id": next(self._next_message), "date": int(time.time()), "chat": self._chat(user),
+                   "from": self._from(user), "sticker": sticker}  # fmt: skip
+        return await self._enqueue({"message": message})
+
+    async def press(self, user_id: int, label: str, message: SentMessage | None = None) -> str:
+        """Taps the button whose label contains ``label`` on ``message`` (default: the latest with buttons)."""
+        user = self.user(user_id)
+        message = message or self.last_with_buttons(user_id)
+        button = next((b for b in message.buttons() if label.lower() in b["text"].lower()), None)
+        if button is None:
+            raise AssertionError(f"no button {label!r} in {[b['text'] for b in message.buttons()]}")
+        query_id = f"cq{next(self._next_callback)}"
+        self.callbacks[query_id] = {"answered": False, "text": None}
+        query = {"id": query_id, "from": self._from(user), "chat_instance": "ci", "data": button["callback_data"],
+                 "message": {"message_id": message.message_id, "date": int(time.time()), "chat": self._chat(user),
+                             "from": {"id": 123456, "is_bot": True, "first_name": "CauNoi"}, "text": message.text}}  # fmt: skip
+        await self._enqueue({"callback_query": query})
+        return query_id
+
+    async def redeliver(self, update_id: int) -> None:
+        """The same update again, as Telegram does when a webhook answer was lost."""
+        async with self._changed:
+            self.updates.append(dict(self.history[update_id]))
+            self._changed.notify_all()
+
+    async def _enqueue(self, payload: dict[str, Any]) -> int:
+        update_id = next(self._next_update)
+        async with self._changed:
+            self.history[update_id] = {"update_id": update_id, **payload}
+            self.updates.append(dict(self.history[update_id]))
+            self._changed.notify_all()
+        return update_id
+
+    def block(self, user_id: int) -> None:
+        self.user(user_id).blocked = True
+
+    def flood(self, user_id: int, retry_after: int = 1, times: int = 1) -> None:
+        self.user(user_id).flood.extend([retry_after] * times)
+
+    # ---- what the bot sent -------------------------------------------------------------------------------------
+
+    def messages_to(self, user_id: int) -> list[SentMessage]:
+        return [m for m in self.sent if m.chat_id == user_id]
+
+    def last_with_buttons(self, user_id: int) -> SentMessage:
+        with_buttons = [m for m in self.messages_to(user_id) if m.buttons()]
+        if not with_buttons:
+            raise AssertionError("the bot sent no message with buttons")
+        return with_buttons[-1]
+
+    async def wait_for(self, user_id: int, contains: str, *, after: int = 0, timeout: float = 15.0) -> SentMessage:
+        """The first message to the user, from index ``after`` on, whose text contains ``contains``."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                for message in self.messages_to(user_id)[after:]:
+                    if contains.lower() in message.text.lower():
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    texts = [m.text[:80] for m in self.messages_to(user_id)[after:]]
+                    raise AssertionError(f"no message containing {contains!r}; got {texts}")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    pass
+
+    async def wait_until(self, predicate: Any, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("condition not met in time")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    pass
+
+    # ---- the Bot API -------------------------------------------------------------------------------------------
+
+    async def _endpoint(self, request: web.Request) -> web.Response:
+        method_name = request.match_info["method"]
+        try:
+            if request.match_info["token"] != self.token:
+                raise ApiError(401, "Unauthorized")
+            spec = self.methods.get(method_name.lower())
+            if spec is None:
+                raise ApiError(404, "Not Found")
+            params = await self._params(request)
+            self._check_fields(spec, params)
+            self.calls.append((spec["name"], params))
+            result = await getattr(self, f"_m_{spec['name']}", self._m_default)(params)
+            body: dict[str, Any] = {"ok": True, "result": result}
+            status = 200
+        except ApiError as error:
+            self.errors.append((method_name, error.description))
+            body = {"ok": False, "error_code": error.code, "description": error.description}
+            if error.retry_after is not None:
+                body["parameters"] = {"retry_after": error.retry_after}
+            status = error.code
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response(body, status=status)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return await request.json()
+        if request.content_type.startswith("multipart/"):
+            params: dict[str, Any] = {}
+            reader = await request.multipart()
+            async for part in reader:
+                if part.filename:  # type: ignore[union-attr]
+                    params[f"@file:{part.name}"] = await part.read()  # type: ignore[union-attr]
+                else:
+                    params[part.name] = await part.text()  # type: ignore[union-attr]
+            return params
+        return dict(await request.post()) if request.can_read_body else dict(request.query)
+
+    # field checking against the published API description
+
+    def _check_fields(self, spec: dict[str, Any], params: dict[str, Any]) -> None:
+        for name_field in spec.get("fields", []):
+            name = name_field["name"]
+            if name not in params:
+                if name_field["required"]:
+                    raise ApiError(400, f'Bad Request: parameter "{name}" is required')
+                continue
+            value = params[name]
+            if not any(self._conforms(value, kind, encoded=True) for kind in name_field["types"]):
+                raise ApiError(400, f'Bad Request: field "{name}" must be of type {" or ".join(name_field["types"])}')
+
+    def _conforms(self, value: Any, kind: str, *, encoded: bool) -> bool:
+        if kind.startswith("Array of "):
+            if encoded and isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    return False
+            inner = kind[len("Array of ") :]
+            return isinstance(value, list) and all(self._conforms(item, inner, encoded=False) for item in value)
+        if kind == "Integer":
+            return (isinstance(value, int) and not isinstance(value, bool)) or (
+                isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None
+            )
+        if kind == "Float":
+            return isinstance(value, (int, float)) or (
+                isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value) is not None
+            )
+        if kind in ("Boolean", "True"):
+            return isinstance(value, bool) or value in ("true", "false", "True", "False")
+        if kind == "String":
+            return isinstance(value, str)
+        if kind == "InputFile":
+            return isinstance(value, str) and value.startswith("attach://")
+        type_spec = self.spec["types"].get(kind)
+        if type_spec is None:
+            return True
+        if encoded and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return False
+        if not isinstance(value, dict):
+            return False
+        subtypes = type_spec.get("subtypes")
+        if subtypes:
+            return any(self._conforms(value, sub, encoded=False) for sub in subtypes)
+        for sub_field in type_spec.get("fields", []):
+            if sub_field["name"] not in value:
+                if sub_field["required"]:
+                    return False
+                continue
+            if not any(self._conforms(value[sub_field["name"]], k, encoded=False) for k in sub_field["types"]):
+                return False
+        return True
+
+    # ---- methods -----------------------------------------------------------------------------------------------
+
+    async def _m_default(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return {"id": 123456, "is_bot": True, "first_name": "CauNoi", "username": "CauNoiTestBot",
+                "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+            )
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        if offset:
+            self._delivered = max(self._delivered, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(timeout, 2.0)
+        async with self._changed:
+            while True:
+                pending = [u for u in self.updates if u["update_id"] >= offset]
+                if pending or time.monotonic() >= deadline:
+                    break
+                try:
+                    await asyncio.wait_for(self._changed.wait(), max(0.01, deadline - time.monotonic()))
+                except TimeoutError:
+                    break
+        return [u for u in self.updates if u["update_id"] >= offset][:100]
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": params["url"], "secret": secret}
+        if self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_updates())
+        return True
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = json.loads(params["commands"]) if isinstance(params["commands"], str) else params["commands"]
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands[params.get("language_code") or None] = commands
+        return True
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        query = self.callbacks.get(params["callback_query_id"])
+        if query is None or query["answered"]:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        if len(params.get("text") or "") > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        query["answered"], query["text"] = True, params.get("text")
+        return True
+
+    def _target(self, params: dict[str, Any]) -> FakeUser:
+        chat_id = int(params["chat_id"])
+        user = self.users.get(chat_id)
+        if user is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if user.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if user.flood:
+            raise ApiError(429, f"Too Many Requests: retry after {user.flood[0]}", retry_after=user.flood.pop(0))
+        return user
+
+    def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        raw = params.get("reply_markup")
+        if raw is None:
+            return None
+        markup = json.loads(raw) if isinstance(raw, str) else raw
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if not button.get("text"):
+                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        return markup
+
+    def _message(self, user: FakeUser, method: str, text: str, html: str, params: dict[str, Any], **extra: Any) -> Any:
+        message = SentMessage(next(self._next_message), user.id, method, text, html, self._markup(params), **extra)
+        self.sent.append(message)
+        return {"message_id": message.message_id, "date": int(time.time()), "chat": self._chat(user),
+                "from": {"id": 123456, "is_bot": True, "first_name": "CauNoi"}, "text": text}  # fmt: skip
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        user = self._target(params)
+        text = visible_text(params["text"], params.get("parse_mode"))
+        if not 1 <= utf16_length(text.strip()) <= 4096:
+            raise ApiError(
+                400, "Bad Request: message is too long" if text.strip() else "Bad Request: message text is empty"
+            )
+        return self._message(user, "sendMessage", text, params["text"], params)
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        user = self._target(params)
+        caption = visible_text(params.get("caption") or "", params.get("parse_mode"))
+        if utf16_length(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        return self._message(
+            user, "sendPhoto", caption, params.get("caption") or "", params, photo=str(params["photo"])
+        )
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        user = self._target(params)
+        caption = visible_text(params.get("caption") or "", params.get("parse_mode"))
+        if utf16_length(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        return self._message(
+            user, "sendDocument", caption, params.get("caption") or "", params, document=str(params["document"])
+        )
+
+    # ---- webhook delivery --------------------------------------------------------------------------------------
+
+    async def _push_updates(self) -> None:
+        """Delivers queued updates one by one; anything but 2xx is retried, as Telegram does."""
+        async with aiohttp.ClientSession() as session:
+            while True:
+                async with self._changed:
+                    while self.webhook is None or not self.updates:
+                        await self._changed.wait()
+                    update, hook = self.updates[0], dict(self.webhook)
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret"]} if hook["secret"] else {}
+                try:
+                    async with session.post(hook["url"], json=update, headers=headers) as response:
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0
+                self.webhook_statuses.append(status)
+                if 200 <= status < 300:
+                    async with self._changed:
+                        if self.updates and self.updates[0] is update:
+                            self.updates.pop(0)
+                        self._changed.notify_all()
+                else:
+                    await asyncio.sleep(0.2)

@@ -1,0 +1,105 @@
+"""Test helpers: seeding real units and invites, a console transcript driver, and the bot as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from bot.app import App
+from bot.channels.console import ConsoleChat, ConsoleSender
+from storage.people import Role, create_invite
+from storage.types import utcnow
+from storage.unit_sources import vietnam_units
+from storage.units import by_code, upsert_units
+
+DA_NANG = "48"
+TAM_KY = "20341"
+
+
+async def seed_units(app: App, province: str = "Đà Nẵng") -> None:
+    async with app.db.transaction() as session:
+        await upsert_units(session, vietnam_units(province))
+
+
+async def invite(app: App, unit_code: str = TAM_KY, role: Role = Role.OFFICER) -> str:
+    from datetime import timedelta
+
+    async with app.db.transaction() as session:
+        unit = await by_code(session, unit_code)
+        assert unit is not None
+        return (await create_invite(session, unit, role, utcnow(), timedelta(days=7))).code
+
+
+class Transcript:
+    """Drives the console channel and collects what the person would read."""
+
+    def __init__(self, app: App, user_id: str = "tester", display_name: str = "Tester") -> None:
+        self.app = app
+        self.out: list[str] = []
+        if "console" not in app.worker.senders:
+            inboxes: dict[str, list[str]] = {}
+            app.add_sender(ConsoleSender(write=lambda chat, text: inboxes.setdefault(chat, []).append(text)))
+            app.transcripts = inboxes  # type: ignore[attr-defined]
+        app.transcripts[user_id] = self.out  # type: ignore[attr-defined]
+        self.chat = ConsoleChat(app, user_id, display_name)
+
+    async def say(self, line: str) -> str:
+        """Sends a line; returns everything the bot answered to it, joined."""
+        start = len(self.out)
+        await self.chat.send(line)
+        return "\n".join(self.out[start:])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BotProcess:
+    """``python -m bot run`` in a child process, pointed at the fake Bot API server."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.cwd = cwd
+        self.process: asyncio.subprocess.Process | None = None
+        self.log = cwd / "bot.log"
+
+    async def start(self) -> None:
+        handle = self.log.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=self.env, cwd=self.cwd, stdout=handle, stderr=handle
+        )
+
+    async def wait_webhook_ready(self, port: int, timeout: float = 20) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with aiohttp.ClientSession() as session:
+            while True:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"webhook server did not start:\n{self.log.read_text()}")
+                await asyncio.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush or clean up, like a crash or an OOM kill."""
+        assert self.process is not None
+        self.process.kill()
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()

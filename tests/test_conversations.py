@@ -1,0 +1,157 @@
+"""The engine through the console channel on SQLite and PostgreSQL: transcripts, exactly-once, resume, locking."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.config import Settings
+from bot.engine.events import Inbound
+from storage.models import ActivityReport, Conversation, Person, ProcessedUpdate
+from tests.helpers import Transcript, invite, seed_units
+
+
+async def joined(app: App, name: str = "Đỗ Thị Mai", user: str = "tester") -> Transcript:
+    await seed_units(app)
+    chat = Transcript(app, user)
+    assert "mã mời" in await chat.say("xin chào")
+    code = await invite(app)
+    assert "Phường Tam Kỳ" in await chat.say(code.lower())
+    assert "Cảm ơn" in await chat.say(name)
+    return chat
+
+
+REPORT = ["/baocao", "tuyen truyen", "hôm nay", "Tuyên truyền Chỉ thị 12", "bỏ qua", "Hội trường UBND phường",
+          "bỏ qua", "40", "bỏ qua", "bỏ qua", "xong"]  # fmt: skip
+
+
+async def test_console_transcript_saves_a_report(app: App) -> None:
+    chat = await joined(app)
+    answers = [await chat.say(line) for line in REPORT]
+    assert "bao nhiêu người tham gia" in answers[6]  # no partner country, so no question about the partner organisation
+    assert "Vui lòng kiểm tra lại" in answers[-1] and "Tuyên truyền Chỉ thị 12" in answers[-1]
+    assert "Đã lưu" in await chat.say("xác nhận")
+    assert "Menu chính" in await chat.say("xác nhận")  # a second confirm finds nothing to confirm
+    async with app.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ActivityReport)) == 1
+
+
+async def test_edit_from_review_and_back(app: App) -> None:
+    chat = await joined(app)
+    for line in REPORT:
+        await chat.say(line)
+    assert "Tiêu đề" in await chat.say("sửa 3")
+    review = await chat.say("Tuyên truyền Kết luận 12")
+    assert "3. Tiêu đề: Tuyên truyền Kết luận 12" in review
+    assert "câu 1" not in await chat.say("quay lại")  # back from the review goes to the last question
+    assert "Đã lưu" not in await chat.say("xong")
+
+
+async def test_wrong_answers_keep_everything(app: App) -> None:
+    chat = await joined(app)
+    await chat.say("/baocao")
+    await chat.say("2")
+    assert "Ngày này chưa đến" in await chat.say("1/1/2027")
+    assert "Tiêu đề ngắn" in await chat.say("hôm qua")
+    assert "quá dài" in (await chat.say("x" * 300)).lower()
+    await chat.say("Tiêu đề đúng")
+    await chat.say("bỏ qua")
+    await chat.say("Nơi tổ chức")
+    await chat.say("bỏ qua")
+    assert "số nguyên" in await chat.say("nhiều lắm")
+    review_parts = [await chat.say(x) for x in ("30", "bỏ qua", "bỏ qua", "xong")]
+    assert "Tiêu đề đúng" in review_parts[-1] and "30" in review_parts[-1]
+
+
+async def test_cancel_asks_first(app: App) -> None:
+    chat = await joined(app)
+    await chat.say("/baocao")
+    assert "Hủy báo cáo hoạt động này" in await chat.say("/huy")
+    assert "loại nào" in await chat.say("2")
+    await chat.say("hủy")
+    assert "Đã hủy" in await chat.say("1")
+    assert "Không có gì để hủy" in await chat.say("/huy")
+
+
+async def test_same_update_twice_has_one_effect(app: App) -> None:
+    chat = await joined(app)
+    event = Inbound("console", "tester", "tester", "dup-1", text="/baocao")
+    first = await app.service.handle(event)
+    second = await app.service.handle(event)
+    assert (first.duplicate, second.duplicate) == (False, True)
+    async with app.db.transaction() as session:
+        assert await session.scalar(select(func.count()).where(ProcessedUpdate.key == "dup-1")) == 1
+
+
+async def test_resume_after_restart(app: App, settings: Settings) -> None:
+    chat = await joined(app)
+    for line in REPORT[:5]:
+        await chat.say(line)
+    await app.close()
+    restarted = App(settings, database_url=app.db.url)
+    try:
+        again = Transcript(restarted, "tester")
+        assert "diễn ra ở đâu" in await again.say("/baocao")  # the draft is offered again, not a new form
+        assert "nước nào" in await again.say("Sân vận động")
+    finally:
+        await restarted.close()
+    app.db = restarted.db
+
+
+async def test_stale_button_answers_gracefully(app: App) -> None:
+    chat = await joined(app)
+    await chat.say("/baocao")
+    result = await app.service.handle(Inbound("console", "tester", "tester", "cb-old", callback="1:o3"))
+    assert result.notice and "tin nhắn cũ" in result.notice
+    result = await app.service.handle(Inbound("console", "tester", "tester", "cb-bad", callback="garbage"))
+    assert result.notice
+
+
+async def test_concurrent_photos_are_all_kept(app: App) -> None:
+    """Twelve photos arriving at once are applied one after another, none lost (the per-conversation lock)."""
+    chat = await joined(app)
+    for line in ["/baocao", "2", "hôm nay", "T", "bỏ qua", "P", "bỏ qua", "5", "bỏ qua", "bỏ qua"]:
+        await chat.say(line)
+    photos = [Inbound("console", "tester", "tester", f"p{i}", photo=f"file-{i}") for i in range(12)]
+    await asyncio.gather(*(app.service.handle(photo) for photo in photos))
+    async with app.db.transaction() as session:
+        state = next(c.state for c in (await session.scalars(select(Conversation))).all() if c.state)
+    assert sorted(p["ref"] for p in state["answers"]["photos"]) == sorted(f"file-{i}" for i in range(12))
+
+
+async def test_language_switch_and_help(app: App) -> None:
+    chat = await joined(app)
+    assert "Language set to English" in await chat.say("/ngonngu")
+    assert "What kind of activity" in await chat.say("/baocao")
+    assert "Please answer with a number from 1 to 11" in await chat.say("99")
+    assert "Đã chuyển sang tiếng Việt" in await chat.say("/ngonngu vi")
+    async with app.db.transaction() as session:
+        assert (await session.scalars(select(Person))).one().language == "vi"
+
+
+async def test_strangers_can_only_join(app: App) -> None:
+    await seed_units(app)
+    chat = Transcript(app, "stranger")
+    for line in ("/baocao", "/cuatoi", "hello", "/khongco"):
+        assert "mã mời" in await chat.say(line)
+    for _ in range(5):
+        assert "không đúng" in await chat.say("AAAA-BBBB")
+    code = await invite(app)
+    assert "quá nhiều lần" in await chat.say(code)  # locked out for a while, even with a good code
+
+
+async def test_used_and_expired_codes(app: App, settings: Settings) -> None:
+    await seed_units(app)
+    code = await invite(app)
+    first, second = Transcript(app, "a"), Transcript(app, "b")
+    assert "họ và tên" in await first.say(f"/start {code}")
+    assert "đã được sử dụng" in await second.say(f"/start {code}")
+    later = App(settings, database_url=app.db.url, clock=lambda: datetime(2099, 1, 1, tzinfo=UTC))
+    try:
+        expired = await invite(app)
+        assert "hết hạn" in await Transcript(later, "c").say(expired)
+    finally:
+        await later.close()
