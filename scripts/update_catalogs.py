@@ -7,6 +7,7 @@ catalog test fails until someone translates them. Run: python scripts/update_cat
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -16,10 +17,11 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"t": None, "N_": None}
 SOURCES = ("bot", "handlers", "storage")
+FIXED_DATE = datetime(2026, 1, 1)  # headers must not change on every run, or CI's "catalogs up to date" check flaps
 
 
 def extract() -> Catalog:
-    template = Catalog(project="caunoi")
+    template = Catalog(project="caunoi", creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     for folder in SOURCES:
         method_map = [("**.py", "python")]
         for filename, _line, message, _comments, _context in extract_from_dir(
@@ -32,7 +34,7 @@ def extract() -> Catalog:
 def merge(template: Catalog, language: str) -> list[str]:
     path = ROOT / "locales" / language / "LC_MESSAGES" / "messages.po"
     existing = read_po(path.open("rb"), locale=language) if path.exists() else Catalog(locale=language)
-    merged = Catalog(locale=language, project="caunoi")
+    merged = Catalog(locale=language, project="caunoi", creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     missing = []
     for message in template:
         if not message.id:

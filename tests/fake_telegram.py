@@ -9,6 +9,7 @@ users: they send text, photos and button presses, as updates by long polling or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -249,10 +250,8 @@ class FakeTelegram:
                 if remaining <= 0:
                     texts = [m.text[:80] for m in self.messages_to(user_id)[after:]]
                     raise AssertionError(f"no message containing {contains!r}; got {texts}")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
 
     async def wait_until(self, predicate: Any, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
@@ -261,10 +260,8 @@ class FakeTelegram:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise AssertionError("condition not met in time")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
 
     # ---- the Bot API -------------------------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ async def test_cancel_asks_first(app: App) -> None:
 
 
 async def test_same_update_twice_has_one_effect(app: App) -> None:
-    chat = await joined(app)
+    await joined(app)
     event = Inbound("console", "tester", "tester", "dup-1", text="/baocao")
     first = await app.service.handle(event)
     second = await app.service.handle(event)

@@ -1,0 +1,16 @@
+# Cầu Nối bot image: `docker run -e CAUNOI_TELEGRAM_BOT_TOKEN=… -v caunoi-data:/data caunoi` runs `caunoi run`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CAUNOI_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY storage ./storage
+COPY locales ./locales
+RUN pip install --no-cache-dir . && useradd --system --home /data caunoi && mkdir -p /data && chown caunoi /data
+
+USER caunoi
+VOLUME ["/data"]
+EXPOSE 8080
+CMD ["caunoi", "run"]

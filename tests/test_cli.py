@@ -1,0 +1,48 @@
+"""The ``caunoi`` command as an administrator uses it: import units, create invites, export what was reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def caunoi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAUNOI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
+           "CAUNOI_DATA_DIR": str(tmp_path / "data"), "CAUNOI_TELEGRAM_BOT_USERNAME": "CauNoiBot"}  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+
+
+def test_units_invites_and_export(tmp_path: Path) -> None:
+    first = caunoi(tmp_path, "units", "import-vn", "--province", "Da Nang")
+    assert first.returncode == 0, first.stderr
+    again = caunoi(tmp_path, "units", "import-vn", "--province", "Đà Nẵng")
+    assert re.search(r"0 created, 0 updated, \d+ unchanged", again.stdout)
+
+    made = caunoi(tmp_path, "invite", "create", "--unit", "20341", "--count", "2")
+    assert made.returncode == 0, made.stderr
+    codes = re.findall(r"^([A-Z2-9]{4}-[A-Z2-9]{4})", made.stdout, re.M)
+    assert len(codes) == 2 and "https://t.me/CauNoiBot?start=" in made.stdout
+
+    unknown = caunoi(tmp_path, "invite", "create", "--unit", "nope")
+    assert unknown.returncode == 2 and "unknown unit" in unknown.stderr
+
+    exported = caunoi(tmp_path, "export", "activities", "--format", "json", "--unit", "48")
+    assert exported.returncode == 0 and json.loads(exported.stdout) == []
+    csv_out = tmp_path / "out.csv"
+    assert caunoi(tmp_path, "export", "activities", "--format", "csv", "--output", str(csv_out)).returncode == 0
+    assert csv_out.read_text(encoding="utf-8").startswith("id,unit_code,unit_name")
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.+?)\n```", readme.split("## Quick start", 1)[1].split("\n## ", 1)[0], re.S)
+    assert len(blocks) == 2, blocks
+    assert blocks[1].strip() in ci

@@ -1,0 +1,41 @@
+"""Every user-facing string has a Vietnamese and an English translation, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from bot.i18n import I18n, load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from update_catalogs import extract  # noqa: E402
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def test_every_message_is_translated() -> None:
+    msgids = {str(message.id) for message in extract() if message.id}
+    assert len(msgids) > 100
+    for language in ("vi", "en"):
+        catalog = load_catalog(language)
+        missing = sorted(msgids - set(catalog))
+        assert not missing, f"{language}: untranslated {missing}"
+        for msgid in msgids:
+            assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(catalog[msgid])), (language, msgid)
+
+
+def test_vietnamese_is_really_vietnamese() -> None:
+    catalog = load_catalog("vi")
+    same = [msgid for msgid, text in catalog.items() if text == msgid and re.search(r"[a-z]{4,} [a-z]{4,}", msgid)]
+    assert not same, same
+
+
+def test_dates_are_day_first() -> None:
+    from datetime import date
+
+    assert I18n("vi").date(date(2026, 6, 10)) == "10/6/2026"
+    assert I18n("en").date(date(2026, 6, 10)) == "10/06/2026"
+    assert I18n("vi").money(5_000_000) == "5.000.000 đồng"

@@ -1,0 +1,113 @@
+"""Storage on SQLite and PostgreSQL: migrations, unit imports, scoping queries, audit, outbox ordering and leases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from bot.app import App
+from storage import audit, outbox
+from storage.migrate import current_revision
+from storage.models import ActivityKind, AuditEntry, OutboxMessage, Unit
+from storage.types import utcnow
+from storage.unit_sources import csv_units, vietnam_units
+from storage.units import by_code, subtree_ids, upsert_units
+
+
+async def test_migrations_reach_head_and_seed_kinds(app: App) -> None:
+    assert await current_revision(app.db) == "0001"
+    await app.migrate()  # idempotent
+    async with app.db.transaction() as session:
+        codes = (await session.scalars(select(ActivityKind.code))).all()
+    assert {"tuyen_truyen", "giao_luu_huu_nghi", "bien_gioi", "kieu_bao"} <= set(codes)
+
+
+async def test_vietnam_import_is_real_and_idempotent(app: App) -> None:
+    async with app.db.transaction() as session:
+        first = await upsert_units(session, vietnam_units("Nghệ An"))
+    async with app.db.transaction() as session:
+        second = await upsert_units(session, vietnam_units("nghe an"))
+        province = await by_code(session, "40")
+        assert province is not None and province.name.endswith("Nghệ An")
+        communes = await session.scalar(select(func.count()).where(Unit.parent_id == province.id))
+    assert first.created == communes + 1 and second.created == 0 and second.updated == 0
+    assert communes > 100
+
+
+async def test_csv_import_four_levels_any_order(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "code,name,level,parent_code\n"
+        "X-XA1,Xã Một,commune,X-H1\nX-T,Tỉnh Thử,province,\nX-H1,Huyện Một,district,X-T\nX-TH1,Thôn A,hamlet,X-XA1\n",
+        encoding="utf-8",
+    )
+    async with app.db.transaction() as session:
+        result = await upsert_units(session, csv_units(path))
+        assert result.created == 4
+        root = await by_code(session, "X-T")
+        assert root is not None
+        assert len(await subtree_ids(session, root.id)) == 4
+    path.write_text("code,name,level,parent_code\nX-XA1,Xã Một Mới,commune,X-H1\n", encoding="utf-8")
+    async with app.db.transaction() as session:
+        result = await upsert_units(session, csv_units(path))
+    assert (result.created, result.updated) == (0, 1)
+
+
+def test_csv_cycles_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cycle.csv"
+    path.write_text("code,name,level,parent_code\nA,A,x,B\nB,B,x,A\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="cycle"):
+        csv_units(path)
+
+
+async def test_audit_log_is_append_only(app: App) -> None:
+    async with app.db.transaction() as session:
+        audit.record(session, "test.action", actor_label="test", object_type="x", object_id=1, detail="d")
+    with pytest.raises(DBAPIError):
+        async with app.db.transaction() as session:
+            await session.execute(update(AuditEntry).values(action="tampered"))
+    with pytest.raises(DBAPIError):
+        async with app.db.transaction() as session:
+            await session.execute(text("DELETE FROM audit_log"))
+    async with app.db.transaction() as session:
+        assert (await session.scalars(select(AuditEntry.action))).all() == ["test.action"]
+
+
+async def test_outbox_keeps_order_per_chat_and_leases_exclusively(app: App) -> None:
+    now = utcnow()
+    async with app.db.transaction() as session:
+        for i in range(3):
+            outbox.enqueue(session, "telegram", "1", None, {"text": f"a{i}"}, now)
+            outbox.enqueue(session, "telegram", "2", None, {"text": f"b{i}"}, now)
+    lease = timedelta(seconds=30)
+    async with app.db.transaction() as session:
+        mine = await outbox.claim(session, ["telegram"], "w1", now, lease, limit=10)
+    async with app.db.transaction() as session:
+        theirs = await outbox.claim(session, ["telegram"], "w2", now, lease, limit=10)
+    assert len(mine) == 6 and theirs == []
+    first_of_chat_1 = next(m for m in mine if m.chat_id == "1")
+    async with app.db.transaction() as session:
+        await outbox.mark_retry(session, first_of_chat_1.id, now + timedelta(seconds=60), "429")
+        await outbox.release(session, [m.id for m in mine if m.id != first_of_chat_1.id])
+    async with app.db.transaction() as session:
+        again = await outbox.claim(session, ["telegram"], "w2", now, lease, limit=10)
+    assert {m.chat_id for m in again} == {"2"}  # chat 1 waits behind its delayed first message
+    async with app.db.transaction() as session:
+        expired = await outbox.claim(session, ["telegram"], "w3", now + timedelta(seconds=61), lease, limit=10)
+    assert [m.payload["text"] for m in expired if m.chat_id == "1"] == ["a0", "a1", "a2"]  # leases expire
+
+
+async def test_outbox_marks_blocked_chat_unreachable(app: App) -> None:
+    now = utcnow()
+    async with app.db.transaction() as session:
+        for i in range(2):
+            outbox.enqueue(session, "telegram", "9", None, {"text": str(i)}, now)
+    async with app.db.transaction() as session:
+        await outbox.mark_unreachable(session, "telegram", "9", now, "Forbidden: bot was blocked by the user")
+    async with app.db.transaction() as session:
+        statuses = (await session.scalars(select(OutboxMessage.status))).all()
+    assert statuses == ["unreachable", "unreachable"]
