@@ -69,11 +69,12 @@ class BotProcess:
         self.cwd = cwd
         self.process: asyncio.subprocess.Process | None = None
         self.log = cwd / "bot.log"
+        self.command = [sys.executable, "-m", "bot", "run"]
 
     async def start(self) -> None:
         handle = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=self.env, cwd=self.cwd, stdout=handle, stderr=handle
+            *self.command, env=self.env, cwd=self.cwd, stdout=handle, stderr=handle
         )
 
     async def wait_webhook_ready(self, port: int, timeout: float = 20) -> None:

@@ -1,0 +1,42 @@
+"""The baseline for bench/webhook_bench.py: a bare aiogram 3 echo bot in webhook mode, configured like `caunoi run`.
+
+It answers each text inside the webhook request (no database, no outbox): the framework's own cost per update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+
+async def main() -> None:
+    env = os.environ
+    session = AiohttpSession(api=TelegramAPIServer.from_base(env["CAUNOI_TELEGRAM_API_URL"]))
+    bot = Bot(env["CAUNOI_TELEGRAM_BOT_TOKEN"], session=session)
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    app = web.Application()
+    SimpleRequestHandler(
+        dispatcher, bot, handle_in_background=False, secret_token=env["CAUNOI_WEBHOOK_SECRET"]
+    ).register(app, path="/telegram/webhook")
+    app.router.add_get("/healthz", lambda request: web.json_response({"ok": True}))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(env["CAUNOI_WEBHOOK_PORT"])).start()
+    await bot.set_webhook(env["CAUNOI_WEBHOOK_URL"], secret_token=env["CAUNOI_WEBHOOK_SECRET"])
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,120 @@
+"""The form runner on its own: navigation, branching, validation and version changes, with no database."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.engine.errors import InvalidInput
+from bot.engine.forms import Condition, Form, Kind, Step
+from bot.engine.runner import FormEnv, FormRunner, Input, new_state
+from bot.i18n import I18n
+
+FORM = Form(
+    name="t",
+    version=1,
+    title="Activity report",
+    steps=(
+        Step("kind", "Kind of activity", "What kind of activity was it?", Kind.CHOICE, options="kinds"),
+        Step("country", "Partner country", "Which country?", Kind.COUNTRY, required=False),
+        Step("org", "Partner organisation or locality", "Which organisation?", Kind.TEXT, required=False,
+             when=(Condition("country"),)),
+        Step("people", "Participants", "How many?", Kind.NUMBER, validators=("even",)),
+    ),
+)  # fmt: skip
+
+
+async def kinds(name: str, i18n: I18n) -> list[tuple[str, str]]:
+    return [("a", "Tuyên truyền"), ("b", "Giao lưu hữu nghị")]
+
+
+def even(value: Any, env: FormEnv, answers: Any, argument: str | None) -> None:
+    if value % 2:
+        raise InvalidInput("odd")
+
+
+def runner(form: Form = FORM, language: str = "en") -> FormRunner:
+    return FormRunner(form, FormEnv(I18n(language), date(2026, 11, 23), kinds, {"even": even}))
+
+
+async def walk(r: FormRunner, state: dict, *inputs: Input) -> list[str]:
+    texts = []
+    for event in inputs:
+        outcome = await r.handle(state, event)
+        texts.append("\n".join(reply.text for reply in outcome.replies) + f"|{outcome.status}")
+    return texts
+
+
+async def test_branching_skips_the_organisation_without_a_country() -> None:
+    r, state = runner(), new_state(FORM)
+    await r.start(state)
+    texts = await walk(r, state, Input(key="o1"), Input(text="bỏ qua"), Input(text="4"), Input(key="confirm"))
+    assert "How many" in texts[1] and texts[-1].endswith("|done")
+    assert r.visible_answers(state) == {"kind": "b", "country": None, "people": 4}
+
+
+async def test_answers_after_a_branch_change_are_dropped() -> None:
+    r, state = runner(), new_state(FORM)
+    await r.start(state)
+    await walk(r, state, Input(text="giao luu"), Input(text="Lào"), Input(text="Hủa Phăn"), Input(text="10"))
+    assert state["mode"] == "review"
+    await walk(r, state, Input(text="sửa 2"), Input(key="skip"))
+    assert state["mode"] == "review" and "org" not in r.visible_answers(state)
+
+
+async def test_back_keeps_the_answer_and_validation_keeps_the_step() -> None:
+    r, state = runner(), new_state(FORM)
+    await r.start(state)
+    await walk(r, state, Input(text="1"), Input(text="Mỹ"), Input(text="quay lại"))
+    assert state["step"] == "country" and state["answers"]["country"] == "US"
+    await walk(r, state, Input(key="keep"), Input(text="bỏ qua"))
+    texts = await walk(r, state, Input(text="3"))
+    assert "odd" in texts[0] and state["step"] == "people" and state["answers"]["kind"] == "a"
+
+
+async def test_required_steps_cannot_be_skipped_and_stale_keys_are_refused() -> None:
+    r, state = runner(), new_state(FORM)
+    await r.start(state)
+    texts = await walk(r, state, Input(key="skip"), Input(key="o9"), Input(key="nonsense"))
+    assert all("|open" in text for text in texts) and state["step"] == "kind"
+
+
+async def test_cancel_needs_confirmation() -> None:
+    r, state = runner(), new_state(FORM)
+    await r.start(state)
+    await walk(r, state, Input(text="1"), Input(text="hủy"))
+    assert state["mode"] == "confirm_cancel"
+    await walk(r, state, Input(text="không"))
+    assert state["mode"] == "ask" and state["step"] == "country"
+    assert (await walk(r, state, Input(key="cancel"), Input(key="yes")))[-1].endswith("|cancelled")
+
+
+async def test_a_draft_from_an_older_version_keeps_what_still_fits() -> None:
+    r, state = runner(), new_state(FORM)
+    await r.start(state)
+    await walk(r, state, Input(text="1"), Input(text="Lào"))
+    newer = Form(name="t", version=2, title="Activity report", steps=(FORM.steps[0], FORM.steps[3]))
+    r2 = runner(newer)
+    await r2.handle(state, Input(text="Hủa Phăn"))  # meant for a question the new version no longer has
+    assert state["version"] == 2 and state["answers"] == {"kind": "a"} and state["step"] == "people"
+    await r2.handle(state, Input(text="8"))
+    assert state["mode"] == "review" and r2.visible_answers(state) == {"kind": "a", "people": 8}
+
+
+def test_every_reply_can_be_serialised() -> None:
+    from bot.engine.replies import Document, Option, Reply
+
+    reply = Reply("x", title="t", rows=((Option("a", "A"), Option("back", "B", nav=True)),), screen=3,
+                  document=Document("f.csv", "YQ=="))  # fmt: skip
+    assert Reply.from_json(reply.to_json()) == reply
+    assert [option.key for option in reply.choices] == ["a"]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+async def test_review_lists_every_visible_answer(language: str) -> None:
+    r, state = runner(language=language), new_state(FORM)
+    await r.start(state)
+    texts = await walk(r, state, Input(text="2"), Input(text="Nhật"), Input(text="bỏ qua"), Input(text="6"))
+    assert "1. " in texts[-1] and "4. " in texts[-1] and ("Nhật Bản" in texts[-1] or "Japan" in texts[-1])
