@@ -161,7 +161,7 @@ async def run_one(kind: str, database: str, users: int, seconds: float, rate: fl
             load = Load(port)
             await closed_loop(load, users, 2)  # warm-up
             throughput = await closed_loop(load, users, seconds)
-            latencies = await open_loop(load, users * 2, rate, seconds)
+            latencies = await open_loop(load, users, rate, seconds)
             rss = peak_rss_mb(bot.process.pid)  # type: ignore[union-attr]
         finally:
             await bot.stop()

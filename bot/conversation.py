@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
@@ -32,8 +34,8 @@ from bot.i18n import i18n_for
 from bot.registry import Registry
 from storage import outbox
 from storage.db import Database
-from storage.models import Conversation, ProcessedUpdate
-from storage.people import lock_identity, person_of
+from storage.models import ProcessedUpdate
+from storage.people import lock_identity
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class ConversationService:
         self.clock = clock
         self.on_outbox = on_outbox
         self.zone = ZoneInfo(settings.timezone)
+        self._memo: dict[str, tuple[float, Any]] = {}
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ---- the pipeline ------------------------------------------------------------------------------------------
@@ -87,12 +90,9 @@ class ConversationService:
         async with self.db.transaction() as session:
             if not await self._first_delivery(session, event, now):
                 return Handled(duplicate=True)
-            identity = await lock_identity(
+            identity, conversation, person = await lock_identity(
                 session, event.channel, event.user_id, event.chat_id, event.display_name, now
             )
-            person = await person_of(session, identity)
-            conversation = await session.get(Conversation, identity.id)
-            assert conversation is not None
             language = (person.language if person else None) or identity.language or self.settings.default_language
             ctx = Ctx(
                 session=session,
@@ -116,10 +116,9 @@ class ConversationService:
         async with self.db.transaction() as session:
             if not await self._first_delivery(session, event, now):
                 return Handled(duplicate=True)
-            identity = await lock_identity(
+            identity, _, person = await lock_identity(
                 session, event.channel, event.user_id, event.chat_id, event.display_name, now
             )
-            person = await person_of(session, identity)
             language = (person.language if person else None) or identity.language or self.settings.default_language
             text = i18n_for(language).t(
                 "Sorry, something went wrong on our side. What you entered so far is kept; please try again."
@@ -302,6 +301,14 @@ class ConversationService:
         """After a side command (help, language, my reports) the open form's question is shown again."""
         if ctx.conversation.flow:
             await self._reshow(ctx)
+
+    async def memo(self, key: str, ttl: float, load: Callable[[], Awaitable[Any]]) -> Any:
+        """Reference data (catalogues) cached for ``ttl`` seconds: edits show up within that time, at no query cost."""
+        stamp, value = self._memo.get(key, (0.0, None))
+        if time.monotonic() - stamp > ttl:
+            value = await load()
+            self._memo[key] = (time.monotonic(), value)
+        return value
 
     # ---- housekeeping ------------------------------------------------------------------------------------------
 

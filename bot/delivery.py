@@ -115,8 +115,10 @@ class DeliveryWorker:
     def wake(self) -> None:
         self._wake.set()
 
-    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+    async def run(self, stop: asyncio.Event, idle: float = 1.0, gather: float = 0.005) -> None:
+        """Delivers until ``stop``; after a wake-up it waits ``gather`` seconds so one round takes many messages."""
         while not stop.is_set():
+            await asyncio.sleep(gather)
             try:
                 sent = await self.deliver_once()
             except Exception:
@@ -131,7 +133,11 @@ class DeliveryWorker:
                 stopper.cancel()
 
     async def deliver_once(self) -> int:
-        """One round: lease a batch, send it chat by chat (chats in parallel), record each result. Returns #handled."""
+        """One round: lease a batch, send it chat by chat (chats in parallel), record the results. Returns #handled.
+
+        Results are recorded in one transaction per round; a crash before it means those messages go out again once
+        their lease expires (delivery is at-least-once).
+        """
         if not self.senders:
             return 0
         async with self.db.transaction() as session:
@@ -140,11 +146,15 @@ class DeliveryWorker:
             )
             for message in messages:
                 session.expunge(message)
+        if not messages:
+            return 0
         by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for message in messages:
             by_chat[(message.channel, message.chat_id)].append(message)
-        results = await asyncio.gather(*(self._deliver_chat(chat, queue) for chat, queue in by_chat.items()))
-        return sum(results)
+        rounds = await asyncio.gather(*(self._deliver_chat(chat, queue) for chat, queue in by_chat.items()))
+        results = [result for chat_results in rounds for result in chat_results]
+        await self._record(results, messages)
+        return len(results)
 
     async def drain(self, rounds: int = 50) -> None:
         """Delivers until nothing is due (console and tests)."""
@@ -162,53 +172,62 @@ class DeliveryWorker:
             self._chat_buckets[chat] = bucket
         return bucket
 
-    async def _deliver_chat(self, chat: tuple[str, str], queue: list[OutboxMessage]) -> int:
+    async def _deliver_chat(self, chat: tuple[str, str], queue: list[OutboxMessage]) -> list[Result]:
+        """Sends a chat's messages in order; stops at the first one that must wait, so none overtakes it."""
         sender = self.senders[chat[0]]
-        handled = 0
-        for position, message in enumerate(queue):
+        results = []
+        for message in queue:
             await self._chat_bucket(chat).take()
             await self._channel_buckets[chat[0]].take()
-            outcome = await self._send_one(sender, message)
-            handled += 1
-            if outcome == "stop":
-                async with self.db.transaction() as session:
-                    await outbox.release(session, [m.id for m in queue[position + 1 :]])
+            result = await self._send_one(sender, message)
+            results.append(result)
+            if result.outcome in ("retry", "unreachable"):
                 break
-        return handled
+        return results
 
-    async def _send_one(self, sender: Sender, message: OutboxMessage) -> str:
+    async def _send_one(self, sender: Sender, message: OutboxMessage) -> Result:
         try:
             await sender.send(message.chat_id, Reply.from_json(message.payload))
         except Unreachable as error:
             log.info("chat %s/%s is unreachable: %s", message.channel, message.chat_id, error)
-            async with self.db.transaction() as session:
-                await outbox.mark_unreachable(session, message.channel, message.chat_id, self.clock(), str(error))
-            return "stop"
+            return Result(message, "unreachable", str(error))
         except RetryLater as error:
-            attempt = message.attempts + 1
-            if attempt >= self.max_attempts:
-                log.warning("giving up on outbox message %s after %s attempts: %s", message.id, attempt, error)
-                async with self.db.transaction() as session:
-                    await outbox.mark_failed(session, message.id, str(error))
-                return "next"
-            delay = error.after if error.after is not None else backoff(attempt)
+            if message.attempts + 1 >= self.max_attempts:
+                log.warning(
+                    "giving up on outbox message %s after %s attempts: %s", message.id, message.attempts + 1, error
+                )
+                return Result(message, "failed", str(error))
+            delay = error.after if error.after is not None else backoff(message.attempts + 1)
             if error.after is not None:
                 self._chat_bucket((message.channel, message.chat_id)).pause(error.after)
-            async with self.db.transaction() as session:
-                await outbox.mark_retry(session, message.id, self.clock() + timedelta(seconds=delay), str(error))
-            return "stop"
+            return Result(message, "retry", str(error), delay)
         except Undeliverable as error:
             log.error("outbox message %s rejected by %s: %s", message.id, message.channel, error)
-            async with self.db.transaction() as session:
-                await outbox.mark_failed(session, message.id, str(error))
-            return "next"
+            return Result(message, "failed", str(error))
         except Exception as error:  # a bug in a renderer must not stall the queue forever
             log.exception("unexpected error sending outbox message %s", message.id)
-            async with self.db.transaction() as session:
-                await outbox.mark_retry(
-                    session, message.id, self.clock() + timedelta(seconds=backoff(message.attempts + 1)), repr(error)
-                )
-            return "stop"
+            return Result(message, "retry", repr(error), backoff(message.attempts + 1))
+        return Result(message, "sent")
+
+    async def _record(self, results: list[Result], claimed: list[OutboxMessage]) -> None:
+        now = self.clock()
+        attempted = {result.message.id for result in results}
         async with self.db.transaction() as session:
-            await outbox.mark_sent(session, message.id, self.clock())
-        return "next"
+            await outbox.mark_sent(session, [r.message.id for r in results if r.outcome == "sent"], now)
+            for result in results:
+                message = result.message
+                if result.outcome == "retry":
+                    await outbox.mark_retry(session, message.id, now + timedelta(seconds=result.delay), result.error)
+                elif result.outcome == "failed":
+                    await outbox.mark_failed(session, message.id, result.error)
+                elif result.outcome == "unreachable":
+                    await outbox.mark_unreachable(session, message.channel, message.chat_id, now, result.error)
+            await outbox.release(session, [m.id for m in claimed if m.id not in attempted])
+
+
+@dataclass(frozen=True)
+class Result:
+    message: OutboxMessage
+    outcome: str
+    error: str = ""
+    delay: float = 0.0

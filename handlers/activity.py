@@ -91,11 +91,15 @@ ACTIVITY_FORM = Form(
 )
 
 
+KINDS_TTL_SECONDS = 30
+
+
 async def kinds_source(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
-    return [
-        (kind.code, kind.name_vi if i18n.language == "vi" else kind.name_en)
-        for kind in await activities.active_kinds(ctx.session)
-    ]
+    async def load() -> list[tuple[str, str, str]]:
+        return [(kind.code, kind.name_vi, kind.name_en) for kind in await activities.active_kinds(ctx.session)]
+
+    kinds = await ctx.service.memo("activity_kinds", KINDS_TTL_SECONDS, load)
+    return [(code, name_vi if i18n.language == "vi" else name_en) for code, name_vi, name_en in kinds]
 
 
 def not_future(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str | None) -> None:

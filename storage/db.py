@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -47,11 +48,20 @@ class Database:
         if self.is_sqlite:
             _tune_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
+        """A session inside one transaction: committed on success, rolled back on any error.
+
+        SQLite has one writer at a time; queuing writers here, in order, is far cheaper than letting them collide in
+        SQLite's busy handler, which sleeps and retries. Other processes still meet the busy timeout.
+        """
+        if self._writer is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

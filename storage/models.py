@@ -62,8 +62,6 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(8), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
-
 
 class ChannelIdentity(Base):
     """One account on one messenger; many may point at the same person (Telegram and Zalo)."""

@@ -64,7 +64,7 @@ async def claim(
             break
     if not wanted:
         return []
-    await session.execute(
+    claimed = await session.scalars(
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(wanted),
@@ -72,22 +72,19 @@ async def claim(
             (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
         )
         .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(OutboxMessage),
+        execution_options={"synchronize_session": False, "populate_existing": True},
     )
-    claimed = await session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.id.in_(wanted), OutboxMessage.claimed_by == worker, OutboxMessage.status == PENDING)
-        .order_by(OutboxMessage.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(claimed.all())
+    return sorted(claimed.all(), key=lambda message: message.id)
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status=SENT, sent_at=now, claimed_until=None, attempts=OutboxMessage.attempts + 1)
-    )
+async def mark_sent(session: AsyncSession, message_ids: list[int], now: datetime) -> None:
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(status=SENT, sent_at=now, claimed_until=None, attempts=OutboxMessage.attempts + 1)
+        )
 
 
 async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime, error: str) -> None:

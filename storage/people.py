@@ -43,44 +43,40 @@ def display_code(code: str) -> str:
 
 async def lock_identity(
     session: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str | None, now: datetime
-) -> ChannelIdentity:
-    """Gets or creates the identity and its conversation row, holding a row lock for the rest of the transaction.
+) -> tuple[ChannelIdentity, Conversation, Person | None]:
+    """Gets or creates the identity, its conversation and person, holding the identity's row lock.
 
-    The row lock (PostgreSQL) or the transaction's write lock (SQLite, BEGIN IMMEDIATE) is the per-conversation lock
-    that keeps two workers from handling the same person's updates at once.
+    One upsert does it: a new identity is inserted, an existing one updated (last seen, chat, reachable again),
+    which on PostgreSQL also takes the row lock that keeps two workers off the same person's updates. On SQLite the
+    transaction's write lock (BEGIN IMMEDIATE) does the same.
     """
-    dialect = session.bind.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(ChannelIdentity)
-        .values(
-            channel=channel,
-            external_id=external_id,
-            chat_id=chat_id,
-            display_name=display_name,
-            code_failures=0,
-            created_at=now,
-            last_seen_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    )
-    identity = await session.scalar(
-        select(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert identity is not None
-    identity.last_seen_at = now
-    identity.chat_id = chat_id
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    values = dict(channel=channel, external_id=external_id, chat_id=chat_id, display_name=display_name,
+                  code_failures=0, created_at=now, last_seen_at=now)  # fmt: skip
+    statement = insert(ChannelIdentity).values(**values)
+    changes = {"last_seen_at": now, "chat_id": chat_id, "unreachable_at": None}
     if display_name:
-        identity.display_name = display_name[:255]
-    if identity.unreachable_at is not None:
-        identity.unreachable_at = None
-    if await session.get(Conversation, identity.id) is None:
-        session.add(Conversation(identity_id=identity.id, state={}, screen=0))
-        await session.flush()
-    return identity
+        changes["display_name"] = display_name[:255]
+    statement = statement.on_conflict_do_update(index_elements=["channel", "external_id"], set_=changes)
+    identity = (
+        await session.scalars(
+            select(ChannelIdentity)
+            .from_statement(statement.returning(ChannelIdentity))
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    row = (
+        await session.execute(
+            select(Conversation, Person)
+            .outerjoin(Person, Person.id == identity.person_id)
+            .where(Conversation.identity_id == identity.id)
+        )
+    ).first()
+    if row is None:
+        conversation = Conversation(identity_id=identity.id, state={}, screen=0, updated_at=now)
+        session.add(conversation)
+        return identity, conversation, await person_of(session, identity)
+    return identity, row[0], row[1]
 
 
 @dataclass(frozen=True)
