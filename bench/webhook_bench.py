@@ -128,6 +128,14 @@ async def open_loop(load: Load, users: int, rate: float, seconds: float) -> list
     return load.latencies
 
 
+async def settle(telegram: FakeTelegram, quiet: float = 1.0) -> None:
+    """Waits until the bot has sent everything queued by the previous phase, so phases do not overlap."""
+    last = -1
+    while last != len(telegram.sent):
+        last = len(telegram.sent)
+        await asyncio.sleep(quiet)
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -161,6 +169,7 @@ async def run_one(kind: str, database: str, users: int, seconds: float, rate: fl
             load = Load(port)
             await closed_loop(load, users, 2)  # warm-up
             throughput = await closed_loop(load, users, seconds)
+            await settle(telegram)
             latencies = await open_loop(load, users, rate, seconds)
             rss = peak_rss_mb(bot.process.pid)  # type: ignore[union-attr]
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from datetime import timedelta
@@ -27,6 +28,8 @@ async def run_telegram(settings: Settings) -> None:
     app = App(settings)
     app.add_sender(TelegramSender(bot, settings))
     await app.migrate()
+    gc.collect()
+    gc.freeze()  # start-up objects (models, catalogs, compiled queries) live forever: keep them out of GC passes
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
