@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n
-from storage.models import ChannelIdentity, Conversation, Person
+from storage.conversations import ConversationState
+from storage.models import ChannelIdentity, Person
 
 if TYPE_CHECKING:
     from bot.conversation import ConversationService
@@ -25,7 +26,7 @@ class Ctx:
     channel: str
     identity: ChannelIdentity
     person: Person | None
-    conversation: Conversation
+    conversation: ConversationState
     i18n: I18n
     now: datetime
     today: date

@@ -19,9 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Ctx
@@ -32,10 +29,9 @@ from bot.engine.replies import Option
 from bot.engine.runner import FormEnv, FormRunner, Input, new_state
 from bot.i18n import i18n_for
 from bot.registry import Registry
-from storage import outbox
+from storage import conversations, outbox
 from storage.db import Database
 from storage.models import ProcessedUpdate
-from storage.people import lock_identity
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -88,9 +84,9 @@ class ConversationService:
     async def _handle_locked(self, event: Inbound) -> Handled:
         now = self.clock()
         async with self.db.transaction() as session:
-            if not await self._first_delivery(session, event, now):
+            if not await conversations.first_delivery(session, event.channel, event.update_key, now):
                 return Handled(duplicate=True)
-            identity, conversation, person = await lock_identity(
+            identity, conversation, person = await conversations.lock_identity(
                 session, event.channel, event.user_id, event.chat_id, event.display_name, now
             )
             language = (person.language if person else None) or identity.language or self.settings.default_language
@@ -107,41 +103,38 @@ class ConversationService:
                 today=now.astimezone(self.zone).date(),
             )
             await self._route(ctx, event)
-            self._stamp_and_enqueue(ctx, event)
+            await self._stamp_and_enqueue(ctx, event)
+            await conversations.save(session, ctx.conversation, now)
             return Handled(duplicate=False, notice=ctx.notice)
 
     async def _apologise(self, event: Inbound) -> Handled:
         """A bug must not leave the person without an answer, nor show them a trace; what they entered is kept."""
         now = self.clock()
         async with self.db.transaction() as session:
-            if not await self._first_delivery(session, event, now):
+            if not await conversations.first_delivery(session, event.channel, event.update_key, now):
                 return Handled(duplicate=True)
-            identity, _, person = await lock_identity(
+            identity, _, person = await conversations.lock_identity(
                 session, event.channel, event.user_id, event.chat_id, event.display_name, now
             )
             language = (person.language if person else None) or identity.language or self.settings.default_language
             text = i18n_for(language).t(
                 "Sorry, something went wrong on our side. What you entered so far is kept; please try again."
             )
-            outbox.enqueue(session, event.channel, event.chat_id, identity.id, {"text": text}, now)
+            await outbox.enqueue(
+                session, [outbox.Outgoing(event.channel, event.chat_id, identity.id, {"text": text})], now
+            )
         return Handled(duplicate=False, notice=text)
 
-    async def _first_delivery(self, session: AsyncSession, event: Inbound, now: datetime) -> bool:
-        insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
-        result = await session.execute(
-            insert(ProcessedUpdate)
-            .values(channel=event.channel, key=event.update_key[:96], created_at=now)
-            .on_conflict_do_nothing()
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined]
-
-    def _stamp_and_enqueue(self, ctx: Ctx, event: Inbound) -> None:
+    async def _stamp_and_enqueue(self, ctx: Ctx, event: Inbound) -> None:
         """Buttons carry the new screen number; anything shown before becomes stale."""
         if any(reply.rows for reply in ctx.replies):
             ctx.conversation.screen += 1
-        for reply in ctx.replies:
-            stamped = replace(reply, screen=ctx.conversation.screen) if reply.rows else reply
-            outbox.enqueue(ctx.session, event.channel, event.chat_id, ctx.identity.id, stamped.to_json(), ctx.now)
+        messages = [
+            outbox.Outgoing(event.channel, event.chat_id, ctx.identity.id,
+                            (replace(reply, screen=ctx.conversation.screen) if reply.rows else reply).to_json())
+            for reply in ctx.replies
+        ]  # fmt: skip
+        await outbox.enqueue(ctx.session, messages, ctx.now)
 
     # ---- routing -----------------------------------------------------------------------------------------------
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, OutboxMessage
@@ -14,21 +15,24 @@ PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 SCAN_WINDOW = 500
 
 
-def enqueue(
-    session: AsyncSession, channel: str, chat_id: str, identity_id: int | None, payload: dict[str, Any], now: datetime
-) -> OutboxMessage:
-    message = OutboxMessage(
-        channel=channel,
-        chat_id=chat_id,
-        identity_id=identity_id,
-        payload=payload,
-        status=PENDING,
-        attempts=0,
-        not_before=now,
-        created_at=now,
-    )
-    session.add(message)
-    return message
+@dataclass(frozen=True)
+class Outgoing:
+    channel: str
+    chat_id: str
+    identity_id: int | None
+    payload: dict[str, Any]
+
+
+async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime) -> None:
+    """Adds messages in one statement, in the caller's transaction (so they commit with what caused them)."""
+    if not messages:
+        return
+    rows = [
+        {"channel": m.channel, "chat_id": m.chat_id, "identity_id": m.identity_id, "payload": m.payload,
+         "status": PENDING, "attempts": 0, "not_before": now, "created_at": now}
+        for m in messages
+    ]  # fmt: skip
+    await session.execute(insert(OutboxMessage.__table__).values(rows))
 
 
 async def claim(

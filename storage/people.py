@@ -9,11 +9,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, Conversation, Invite, Person, Unit
+from storage.models import ChannelIdentity, Invite, Person, Unit
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -39,44 +37,6 @@ def hash_code(code: str) -> str:
 
 def display_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
-
-
-async def lock_identity(
-    session: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str | None, now: datetime
-) -> tuple[ChannelIdentity, Conversation, Person | None]:
-    """Gets or creates the identity, its conversation and person, holding the identity's row lock.
-
-    One upsert does it: a new identity is inserted, an existing one updated (last seen, chat, reachable again),
-    which on PostgreSQL also takes the row lock that keeps two workers off the same person's updates. On SQLite the
-    transaction's write lock (BEGIN IMMEDIATE) does the same.
-    """
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    values = dict(channel=channel, external_id=external_id, chat_id=chat_id, display_name=display_name,
-                  code_failures=0, created_at=now, last_seen_at=now)  # fmt: skip
-    statement = insert(ChannelIdentity).values(**values)
-    changes = {"last_seen_at": now, "chat_id": chat_id, "unreachable_at": None}
-    if display_name:
-        changes["display_name"] = display_name[:255]
-    statement = statement.on_conflict_do_update(index_elements=["channel", "external_id"], set_=changes)
-    identity = (
-        await session.scalars(
-            select(ChannelIdentity)
-            .from_statement(statement.returning(ChannelIdentity))
-            .execution_options(populate_existing=True)
-        )
-    ).one()
-    row = (
-        await session.execute(
-            select(Conversation, Person)
-            .outerjoin(Person, Person.id == identity.person_id)
-            .where(Conversation.identity_id == identity.id)
-        )
-    ).first()
-    if row is None:
-        conversation = Conversation(identity_id=identity.id, state={}, screen=0, updated_at=now)
-        session.add(conversation)
-        return identity, conversation, await person_of(session, identity)
-    return identity, row[0], row[1]
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,14 @@ async def test_outbox_keeps_order_per_chat_and_leases_exclusively(app: App) -> N
     now = utcnow()
     async with app.db.transaction() as session:
         for i in range(3):
-            outbox.enqueue(session, "telegram", "1", None, {"text": f"a{i}"}, now)
-            outbox.enqueue(session, "telegram", "2", None, {"text": f"b{i}"}, now)
+            await outbox.enqueue(
+                session,
+                [
+                    outbox.Outgoing("telegram", "1", None, {"text": f"a{i}"}),
+                    outbox.Outgoing("telegram", "2", None, {"text": f"b{i}"}),
+                ],
+                now,
+            )
     lease = timedelta(seconds=30)
     async with app.db.transaction() as session:
         mine = await outbox.claim(session, ["telegram"], "w1", now, lease, limit=10)
@@ -104,8 +110,7 @@ async def test_outbox_keeps_order_per_chat_and_leases_exclusively(app: App) -> N
 async def test_outbox_marks_blocked_chat_unreachable(app: App) -> None:
     now = utcnow()
     async with app.db.transaction() as session:
-        for i in range(2):
-            outbox.enqueue(session, "telegram", "9", None, {"text": str(i)}, now)
+        await outbox.enqueue(session, [outbox.Outgoing("telegram", "9", None, {"text": str(i)}) for i in range(2)], now)
     async with app.db.transaction() as session:
         await outbox.mark_unreachable(session, "telegram", "9", now, "Forbidden: bot was blocked by the user")
     async with app.db.transaction() as session:
