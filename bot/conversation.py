@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Ctx
@@ -82,48 +83,41 @@ class ConversationService:
         return result
 
     async def _handle_locked(self, event: Inbound) -> Handled:
-        now = self.clock()
         async with self.db.transaction() as session:
-            if not await conversations.first_delivery(session, event.channel, event.update_key, now):
+            ctx = await self._open(session, event)
+            if ctx is None:
                 return Handled(duplicate=True)
-            identity, conversation, person = await conversations.lock_identity(
-                session, event.channel, event.user_id, event.chat_id, event.display_name, now
-            )
-            language = (person.language if person else None) or identity.language or self.settings.default_language
-            ctx = Ctx(
-                session=session,
-                settings=self.settings,
-                service=self,
-                channel=event.channel,
-                identity=identity,
-                person=person,
-                conversation=conversation,
-                i18n=i18n_for(language),
-                now=now,
-                today=now.astimezone(self.zone).date(),
-            )
             await self._route(ctx, event)
             await self._stamp_and_enqueue(ctx, event)
-            await conversations.save(session, ctx.conversation, now)
+            await conversations.save(session, ctx.conversation, ctx.now)
             return Handled(duplicate=False, notice=ctx.notice)
 
     async def _apologise(self, event: Inbound) -> Handled:
         """A bug must not leave the person without an answer, nor show them a trace; what they entered is kept."""
-        now = self.clock()
         async with self.db.transaction() as session:
-            if not await conversations.first_delivery(session, event.channel, event.update_key, now):
+            ctx = await self._open(session, event)
+            if ctx is None:
                 return Handled(duplicate=True)
-            identity, _, person = await conversations.lock_identity(
-                session, event.channel, event.user_id, event.chat_id, event.display_name, now
+            ctx.say(
+                ctx.t("Sorry, something went wrong on our side. What you entered so far is kept; please try again.")
             )
-            language = (person.language if person else None) or identity.language or self.settings.default_language
-            text = i18n_for(language).t(
-                "Sorry, something went wrong on our side. What you entered so far is kept; please try again."
-            )
-            await outbox.enqueue(
-                session, [outbox.Outgoing(event.channel, event.chat_id, identity.id, {"text": text})], now
-            )
-        return Handled(duplicate=False, notice=text)
+            await self._stamp_and_enqueue(ctx, event)
+            return Handled(duplicate=False, notice=ctx.replies[0].text)
+
+    async def _open(self, session: AsyncSession, event: Inbound) -> Ctx | None:
+        """Records the update (None if it is a redelivery), locks the person's identity and builds the context."""
+        now = self.clock()
+        if not await conversations.first_delivery(session, event.channel, event.update_key, now):
+            return None
+        identity, conversation, person = await conversations.lock_identity(
+            session, event.channel, event.user_id, event.chat_id, event.display_name, now
+        )
+        language = (person.language if person else None) or identity.language or self.settings.default_language
+        return Ctx(
+            session=session, settings=self.settings, service=self, channel=event.channel, identity=identity,
+            person=person, conversation=conversation, i18n=i18n_for(language), now=now,
+            today=now.astimezone(self.zone).date(),
+        )  # fmt: skip
 
     async def _stamp_and_enqueue(self, ctx: Ctx, event: Inbound) -> None:
         """Buttons carry the new screen number; anything shown before becomes stale."""

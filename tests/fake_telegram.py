@@ -463,23 +463,18 @@ class FakeTelegram:
             )
         return self._message(user, "sendMessage", text, params["text"], params)
 
-    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+    def _captioned(self, params: dict[str, Any], method: str, **media: str) -> Any:
         user = self._target(params)
         caption = visible_text(params.get("caption") or "", params.get("parse_mode"))
         if utf16_length(caption) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
-        return self._message(
-            user, "sendPhoto", caption, params.get("caption") or "", params, photo=str(params["photo"])
-        )
+        return self._message(user, method, caption, params.get("caption") or "", params, **media)
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return self._captioned(params, "sendPhoto", photo=str(params["photo"]))
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
-        user = self._target(params)
-        caption = visible_text(params.get("caption") or "", params.get("parse_mode"))
-        if utf16_length(caption) > 1024:
-            raise ApiError(400, "Bad Request: message caption is too long")
-        return self._message(
-            user, "sendDocument", caption, params.get("caption") or "", params, document=str(params["document"])
-        )
+        return self._captioned(params, "sendDocument", document=str(params["document"]))
 
     # ---- webhook delivery --------------------------------------------------------------------------------------
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
@@ -67,67 +69,75 @@ async def outbox_drained(app: App) -> None:
     raise AssertionError("outbox did not drain")
 
 
+@pytest.fixture
+async def polling_bot(
+    app: App, telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[BotProcess, str]]:
+    """`caunoi run` polling the fake server, over a database with real units; yields it and a fresh invite code."""
+    await seed_units(app)
+    code = await invite(app)
+    bot = BotProcess(bot_env(telegram, database_url, tmp_path), tmp_path)
+    await bot.start()
+    yield bot, code
+    await bot.stop()
+
+
 async def count(app: App, model: type) -> int:
     async with app.db.transaction() as session:
         return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
 async def test_join_report_with_mistakes_and_survive_a_kill(
-    app: App, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    app: App, telegram: FakeTelegram, polling_bot: tuple[BotProcess, str]
 ) -> None:
-    await seed_units(app)
-    code = await invite(app)
-    bot = BotProcess(bot_env(telegram, database_url, tmp_path), tmp_path)
+    bot, code = polling_bot
+    chat = Chat(telegram, OFFICER)
+    await chat.send("/start", "mã mời")
+    await chat.send("/baocao", "mã mời")  # nobody may report before joining
+    await chat.send("ABCD-EFGH", "không đúng")
+    await chat.send(f"/start {code[:4]}-{code[4:]}", "Họ và tên")
+    await chat.send("Nguyễn Thị Lan", "Cảm ơn Nguyễn Thị Lan")
+    assert set(telegram.commands) == {None, "vi", "en"}
+
+    await chat.send("/baocao", "Hoạt động thuộc loại nào")
+    await chat.tap("Giao lưu hữu nghị", "diễn ra ngày nào")
+    await chat.send("31/2", "Không có ngày này")
+    await chat.send("hôm qua", "Tiêu đề")
+    await chat.send("Giao lưu <b>hữu nghị</b> & kết nghĩa với Hủa Phăn", "Mô tả")
+
+    await outbox_drained(app)
+    bot.kill()  # a crash in the middle of the form
+    await bot.process.wait()  # type: ignore[union-attr]
+    mark = chat.seen
+    await telegram.send_text(OFFICER, "bỏ qua")  # typed while the bot is down
     await bot.start()
-    try:
-        chat = Chat(telegram, OFFICER)
-        await chat.send("/start", "mã mời")
-        await chat.send("/baocao", "mã mời")  # nobody may report before joining
-        await chat.send("ABCD-EFGH", "không đúng")
-        await chat.send(f"/start {code[:4]}-{code[4:]}", "Họ và tên")
-        await chat.send("Nguyễn Thị Lan", "Cảm ơn Nguyễn Thị Lan")
-        assert set(telegram.commands) == {None, "vi", "en"}
+    await telegram.wait_for(OFFICER, "diễn ra ở đâu", after=mark)
 
-        await chat.send("/baocao", "Hoạt động thuộc loại nào")
-        await chat.tap("Giao lưu hữu nghị", "diễn ra ngày nào")
-        await chat.send("31/2", "Không có ngày này")
-        await chat.send("hôm qua", "Tiêu đề")
-        await chat.send("Giao lưu <b>hữu nghị</b> & kết nghĩa với Hủa Phăn", "Mô tả")
+    await chat.send("Nhà văn hóa phường Tam Kỳ", "nước nào")
+    await chat.send("Nước X", "không nhận ra quốc gia")
+    await chat.send("lao", "Tổ chức hoặc địa phương")
+    await chat.tap("Bỏ qua", "bao nhiêu người tham gia")
+    await chat.send("năm mươi", "số nguyên")
+    await chat.send("khoảng 50", "người nước ngoài")
+    await chat.send("80", "lớn hơn tổng số 50")
+    await chat.send("12", "vận động")
+    await chat.send("5tr", "ảnh minh chứng")
+    await chat.photo("Đã nhận ảnh thứ 1")
+    await chat.tap("Xong", "kiểm tra lại")
+    await chat.tap("Sửa", "sửa mục nào")
+    await chat.tap("Tiêu đề", "Tiêu đề ngắn")
+    review = await chat.send("Giao lưu hữu nghị với tỉnh Hủa Phăn", "kiểm tra lại")
+    assert "5.000.000 đồng" in review and "Lào" in review and "1 ảnh" in review
 
-        await outbox_drained(app)
-        bot.kill()  # a crash in the middle of the form
-        await bot.process.wait()  # type: ignore[union-attr]
-        mark = chat.seen
-        await telegram.send_text(OFFICER, "bỏ qua")  # typed while the bot is down
-        await bot.start()
-        await telegram.wait_for(OFFICER, "diễn ra ở đâu", after=mark)
+    confirm = telegram.last_with_buttons(OFFICER)
+    await chat.tap("Xác nhận", "Đã lưu")
+    await telegram.press(OFFICER, "Xác nhận", confirm)  # a double tap on the old message
+    await telegram.wait_until(lambda: all(q["answered"] for q in telegram.callbacks.values()))
+    assert any(q["text"] and "tin nhắn cũ" in q["text"] for q in telegram.callbacks.values())
 
-        await chat.send("Nhà văn hóa phường Tam Kỳ", "nước nào")
-        await chat.send("Nước X", "không nhận ra quốc gia")
-        await chat.send("lao", "Tổ chức hoặc địa phương")
-        await chat.tap("Bỏ qua", "bao nhiêu người tham gia")
-        await chat.send("năm mươi", "số nguyên")
-        await chat.send("khoảng 50", "người nước ngoài")
-        await chat.send("80", "lớn hơn tổng số 50")
-        await chat.send("12", "vận động")
-        await chat.send("5tr", "ảnh minh chứng")
-        await chat.photo("Đã nhận ảnh thứ 1")
-        await chat.tap("Xong", "kiểm tra lại")
-        await chat.tap("Sửa", "sửa mục nào")
-        await chat.tap("Tiêu đề", "Tiêu đề ngắn")
-        review = await chat.send("Giao lưu hữu nghị với tỉnh Hủa Phăn", "kiểm tra lại")
-        assert "5.000.000 đồng" in review and "Lào" in review and "1 ảnh" in review
+    await chat.send("/cuatoi", "Giao lưu hữu nghị với tỉnh Hủa Phăn")
 
-        confirm = telegram.last_with_buttons(OFFICER)
-        await chat.tap("Xác nhận", "Đã lưu")
-        await telegram.press(OFFICER, "Xác nhận", confirm)  # a double tap on the old message
-        await telegram.wait_until(lambda: all(q["answered"] for q in telegram.callbacks.values()))
-        assert any(q["text"] and "tin nhắn cũ" in q["text"] for q in telegram.callbacks.values())
-
-        await chat.send("/cuatoi", "Giao lưu hữu nghị với tỉnh Hủa Phăn")
-    finally:
-        await bot.stop()
-
+    await outbox_drained(app)
     async with app.db.transaction() as session:
         reports = (await session.scalars(select(ActivityReport))).all()
         assert len(reports) == 1
@@ -146,34 +156,28 @@ async def test_join_report_with_mistakes_and_survive_a_kill(
 
 
 async def test_back_skip_cancel_and_stale_buttons(
-    app: App, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    app: App, telegram: FakeTelegram, polling_bot: tuple[BotProcess, str]
 ) -> None:
-    await seed_units(app)
-    code = await invite(app)
-    bot = BotProcess(bot_env(telegram, database_url, tmp_path), tmp_path)
-    await bot.start()
-    try:
-        chat = Chat(telegram, OFFICER)
-        await chat.send(f"/start {code}", "Họ và tên")
-        await chat.send("Trần Văn Bình", "Cảm ơn")
-        await chat.send("/baocao", "loại nào")
-        first_screen = telegram.last_with_buttons(OFFICER)
-        await chat.send("tap huan", "ngày nào")
-        await chat.tap("Quay lại", "loại nào")
-        await telegram.press(OFFICER, "Giao lưu", first_screen)  # a button from an earlier message
-        await telegram.wait_for(OFFICER, "tin nhắn cũ", after=chat.seen - 1)
-        await chat.send("2", "ngày nào")
-        await chat.send("bỏ qua", "không thể bỏ qua")
-        await chat.send("/huy", "Hủy báo cáo hoạt động này")
-        await chat.tap("Không, tiếp tục", "ngày nào")
-        await chat.send("hủy", "Hủy báo cáo hoạt động này")
-        await chat.tap("Có, hủy", "Đã hủy")
-        await telegram.send_sticker(OFFICER)
-        await telegram.wait_for(OFFICER, "chỉ đọc được chữ và ảnh")
-        await chat.send("/ngonngu", "Language set to English")
-        await chat.send("/baocao", "What kind of activity")
-    finally:
-        await bot.stop()
+    _, code = polling_bot
+    chat = Chat(telegram, OFFICER)
+    await chat.send(f"/start {code}", "Họ và tên")
+    await chat.send("Trần Văn Bình", "Cảm ơn")
+    await chat.send("/baocao", "loại nào")
+    first_screen = telegram.last_with_buttons(OFFICER)
+    await chat.send("tap huan", "ngày nào")
+    await chat.tap("Quay lại", "loại nào")
+    await telegram.press(OFFICER, "Giao lưu", first_screen)  # a button from an earlier message
+    await telegram.wait_for(OFFICER, "tin nhắn cũ", after=chat.seen - 1)
+    await chat.send("2", "ngày nào")
+    await chat.send("bỏ qua", "không thể bỏ qua")
+    await chat.send("/huy", "Hủy báo cáo hoạt động này")
+    await chat.tap("Không, tiếp tục", "ngày nào")
+    await chat.send("hủy", "Hủy báo cáo hoạt động này")
+    await chat.tap("Có, hủy", "Đã hủy")
+    await telegram.send_sticker(OFFICER)
+    await telegram.wait_for(OFFICER, "chỉ đọc được chữ và ảnh")
+    await chat.send("/ngonngu", "Language set to English")
+    await chat.send("/baocao", "What kind of activity")
     assert await count(app, ActivityReport) == 0
     assert not telegram.errors, telegram.errors
 
@@ -234,34 +238,28 @@ async def test_webhook_mode_needs_a_secret(telegram: FakeTelegram, tmp_path: Pat
 
 
 async def test_blocked_user_is_marked_unreachable_and_flood_is_retried(
-    app: App, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    app: App, telegram: FakeTelegram, polling_bot: tuple[BotProcess, str]
 ) -> None:
-    await seed_units(app)
-    code = await invite(app)
-    bot = BotProcess(bot_env(telegram, database_url, tmp_path), tmp_path)
-    await bot.start()
-    try:
-        chat = Chat(telegram, OFFICER)
-        telegram.flood(OFFICER, retry_after=1)
-        await chat.send(f"/start {code}", "Họ và tên")  # arrives after the 429 and retry_after
-        assert any("Too Many Requests" in error for _, error in telegram.errors)
-        telegram.block(OFFICER)
-        await telegram.send_text(OFFICER, "Lê Minh")
+    _, code = polling_bot
+    chat = Chat(telegram, OFFICER)
+    telegram.flood(OFFICER, retry_after=1)
+    await chat.send(f"/start {code}", "Họ và tên")  # arrives after the 429 and retry_after
+    assert any("Too Many Requests" in error for _, error in telegram.errors)
+    telegram.block(OFFICER)
+    await telegram.send_text(OFFICER, "Lê Minh")
 
-        async def unreachable() -> bool:
-            async with app.db.transaction() as session:
-                identity = await session.scalar(select(ChannelIdentity))
-                return identity is not None and identity.unreachable_at is not None
+    async def unreachable() -> bool:
+        async with app.db.transaction() as session:
+            identity = await session.scalar(select(ChannelIdentity))
+            return identity is not None and identity.unreachable_at is not None
 
-        for _ in range(100):
-            if await unreachable():
-                break
-            await asyncio.sleep(0.1)
-        assert await unreachable()
-        forbidden = [error for _, error in telegram.errors if error.startswith("Forbidden")]
-        assert len(forbidden) == 1  # not retried
-    finally:
-        await bot.stop()
+    for _ in range(100):
+        if await unreachable():
+            break
+        await asyncio.sleep(0.1)
+    assert await unreachable()
+    forbidden = [error for _, error in telegram.errors if error.startswith("Forbidden")]
+    assert len(forbidden) == 1  # not retried
     async with app.db.transaction() as session:
         statuses = set((await session.scalars(select(OutboxMessage.status))).all())
     assert "unreachable" in statuses
