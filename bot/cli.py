@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -36,6 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--unit", required=True, help="unit code")
     create.add_argument("--role", default="officer", choices=("officer", "supervisor", "admin"))
     create.add_argument("--count", type=int, default=1)
+
+    kinds = sub.add_parser("kinds", help="the catalogue of activity kinds").add_subparsers(dest="action", required=True)
+    kinds.add_parser("list", help="every kind, active or not")
+    for action, text in (("add", "add a kind"), ("rename", "rename or reorder a kind")):
+        edit = kinds.add_parser(action, help=text)
+        edit.add_argument("code", help="short code, e.g. hoi_thao")
+        edit.add_argument("--vi", help="Vietnamese name")
+        edit.add_argument("--en", help="English name")
+        edit.add_argument("--order", type=int, help="position in the list (smaller first)")
+    for action in ("disable", "enable"):
+        kinds.add_parser(action, help=f"{action} a kind for new reports").add_argument("code")
 
     export = sub.add_parser("export", help="export stored data").add_subparsers(dest="action", required=True)
     activities = export.add_parser("activities", help="activity reports")
@@ -80,6 +92,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             await _units(app, args)
         elif args.command == "invite":
             await _invite(app, settings, args)
+        elif args.command == "kinds":
+            await _kinds(app, args)
         elif args.command == "export":
             await _export(app, args)
     finally:
@@ -157,6 +171,32 @@ async def _invite(app: App, settings: Settings, args: argparse.Namespace) -> Non
                 f"{display_code(new.code)}  {unit.code} {unit.name}  {args.role}  "
                 f"expires {new.invite.expires_at:%Y-%m-%d %H:%M} UTC{link}"
             )
+
+
+async def _kinds(app: App, args: argparse.Namespace) -> None:
+    """Edits reach running bots within their catalogue cache time (30 s)."""
+    from storage import activities, audit
+
+    actor = f"cli:{getpass.getuser()}"
+    async with app.db.transaction() as session:
+        if args.action == "list":
+            for kind in await activities.all_kinds(session):
+                state = "" if kind.active else "  (disabled)"
+                print(f"{kind.sort_order:4d}  {kind.code:22s} {kind.name_vi} / {kind.name_en}{state}")
+            return
+        created = args.action == "add"
+        if created and not re.fullmatch(r"[a-z0-9_]{2,48}", args.code):
+            raise ValueError("a kind's code is 2-48 of a-z, 0-9 and _")
+        if args.action in ("add", "rename"):
+            kind = await activities.edit_kind(
+                session, args.code, create=created, name_vi=args.vi, name_en=args.en, sort_order=args.order
+            )
+        else:
+            kind = await activities.set_kind_active(session, args.code, args.action == "enable")
+        audit.record(session, f"kind.{args.action}", actor_label=actor, object_type="activity_kind",
+                     object_id=kind.code, name_vi=kind.name_vi, name_en=kind.name_en, active=kind.active)  # fmt: skip
+        print(f"{'added' if created else 'updated'}: {kind.code} {kind.name_vi} / {kind.name_en}"
+              f"{'' if kind.active else ' (disabled)'}")  # fmt: skip
 
 
 async def _export(app: App, args: argparse.Namespace) -> None:

@@ -77,3 +77,42 @@ async def for_units(session: AsyncSession, unit_ids: Sequence[int] | None) -> Se
     if unit_ids is not None:
         query = query.where(ActivityReport.unit_id.in_(unit_ids))
     return (await session.scalars(query)).all()
+
+
+async def all_kinds(session: AsyncSession) -> Sequence[ActivityKind]:
+    return (await session.scalars(select(ActivityKind).order_by(ActivityKind.sort_order, ActivityKind.code))).all()
+
+
+async def edit_kind(
+    session: AsyncSession, code: str, *, create: bool, name_vi: str | None, name_en: str | None, sort_order: int | None
+) -> ActivityKind:
+    """Adds a kind (``create``) or renames/reorders an existing one; a code is never silently reused."""
+    kind = await session.get(ActivityKind, code)
+    if create:
+        if kind is not None:
+            raise ValueError(f"activity kind {code!r} exists already; use 'rename'")
+        if not name_vi:
+            raise ValueError("a new kind needs a Vietnamese name (--vi)")
+        last = await session.scalar(select(ActivityKind.sort_order).order_by(ActivityKind.sort_order.desc()).limit(1))
+        order = sort_order if sort_order is not None else (last or 0) + 10
+        kind = ActivityKind(code=code, name_vi=name_vi, name_en=name_en or name_vi, sort_order=order, active=True)
+        session.add(kind)
+        return kind
+    if kind is None:
+        raise ValueError(f"unknown activity kind {code!r}")
+    if name_vi:
+        kind.name_vi = name_vi
+    if name_en:
+        kind.name_en = name_en
+    if sort_order is not None:
+        kind.sort_order = sort_order
+    return kind
+
+
+async def set_kind_active(session: AsyncSession, code: str, active: bool) -> ActivityKind:
+    """Disabling hides a kind from new reports; reports already filed keep it."""
+    kind = await session.get(ActivityKind, code)
+    if kind is None:
+        raise ValueError(f"unknown activity kind {code!r}")
+    kind.active = active
+    return kind

@@ -40,6 +40,18 @@ def test_units_invites_and_export(tmp_path: Path) -> None:
     assert csv_out.read_text(encoding="utf-8").startswith("id,unit_code,unit_name")
 
 
+def test_kinds_catalogue_is_editable_and_audited(tmp_path: Path) -> None:
+    added = caunoi(tmp_path, "kinds", "add", "hoi_thao", "--vi", "Hội thảo, tọa đàm", "--en", "Seminar")
+    assert added.returncode == 0 and "added: hoi_thao" in added.stdout, added.stderr
+    assert caunoi(tmp_path, "kinds", "rename", "hoi_thao", "--en", "Seminar, round table").returncode == 0
+    assert caunoi(tmp_path, "kinds", "disable", "khac").returncode == 0
+    listed = caunoi(tmp_path, "kinds", "list").stdout
+    assert "hoi_thao" in listed and "Seminar, round table" in listed and re.search(r"khac .*\(disabled\)", listed)
+    assert caunoi(tmp_path, "kinds", "rename", "nope", "--vi", "x").returncode == 2
+    assert caunoi(tmp_path, "kinds", "add", "Bad Code", "--vi", "x").returncode == 2
+    assert caunoi(tmp_path, "kinds", "add", "hoi_thao", "--vi", "again").returncode == 2
+
+
 def test_readme_test_command_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -155,3 +155,17 @@ async def test_used_and_expired_codes(app: App, settings: Settings) -> None:
         assert "hết hạn" in await Transcript(later, "c").say(expired)
     finally:
         await later.close()
+
+
+async def test_a_disabled_kind_is_not_offered(app: App) -> None:
+    from storage.activities import edit_kind, set_kind_active
+
+    chat = await joined(app)
+    async with app.db.transaction() as session:
+        await set_kind_active(session, "khac", False)
+        await edit_kind(
+            session, "hoi_thao", create=True, name_vi="Hội thảo, tọa đàm", name_en="Seminar", sort_order=None
+        )
+    question = await chat.say("/baocao")
+    assert "Hoạt động khác" not in question and "12. Hội thảo, tọa đàm" not in question
+    assert "11. Hội thảo, tọa đàm" in question
