@@ -169,3 +169,22 @@ async def test_a_disabled_kind_is_not_offered(app: App) -> None:
     question = await chat.say("/baocao")
     assert "Hoạt động khác" not in question and "12. Hội thảo, tọa đàm" not in question
     assert "11. Hội thảo, tọa đàm" in question
+
+
+async def test_two_workers_share_one_database(app: App, settings: Settings) -> None:
+    """A second bot process on the same database: the same person's updates, split between them, all apply once."""
+    chat = await joined(app)
+    for line in ["/baocao", "2", "hôm nay", "T", "bỏ qua", "P", "bỏ qua", "5", "bỏ qua", "bỏ qua"]:
+        await chat.say(line)
+    second = App(settings, database_url=app.db.url)
+    try:
+        photos = [Inbound("console", "tester", "tester", f"w{i}", photo=f"file-{i}") for i in range(10)]
+        results = await asyncio.gather(*(
+            (app if i % 2 else second).service.handle(photo) for i, photo in enumerate(photos + photos)
+        ))  # fmt: skip
+    finally:
+        await second.close()
+    assert sum(not result.duplicate for result in results) == 10
+    async with app.db.transaction() as session:
+        state = next(c.state for c in (await session.scalars(select(Conversation))).all() if c.state)
+    assert sorted(p["ref"] for p in state["answers"]["photos"]) == sorted(f"file-{i}" for i in range(10))
