@@ -36,6 +36,8 @@ async def run_telegram(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     tasks = [asyncio.create_task(app.worker.run(stop)), asyncio.create_task(_housekeeping(app, stop))]
+    if app.db.is_sqlite:
+        tasks.append(asyncio.create_task(_checkpoints(app, stop)))
     runner: web.AppRunner | None = None
     try:
         await register_commands(bot, app.registry)
@@ -56,6 +58,17 @@ async def run_telegram(settings: Settings) -> None:
             await runner.cleanup()
         await bot.session.close()
         await app.close()
+
+
+async def _checkpoints(app: App, stop: asyncio.Event, every: float = 1.0) -> None:
+    """Keeps SQLite's write-ahead log short off the request path (see storage.db)."""
+    while not stop.is_set():
+        try:
+            await app.db.checkpoint()
+        except Exception:
+            log.exception("SQLite checkpoint failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 async def _housekeeping(app: App, stop: asyncio.Event) -> None:

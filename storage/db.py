@@ -11,6 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A checkpoint run inside a commit stalls that update by tens of ms; the running bot checkpoints in the background
+# (Database.checkpoint), so this threshold is only a backstop for tools that run without it.
+SQLITE_AUTOCHECKPOINT_PAGES = 20_000
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -28,6 +31,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -63,6 +67,13 @@ class Database:
             return
         async with self._writer, self.sessions() as session, session.begin():
             yield session
+
+    async def checkpoint(self) -> None:
+        """Copies the SQLite write-ahead log into the database without blocking writers (PASSIVE); no-op elsewhere."""
+        if self.is_sqlite:
+            async with self.engine.connect() as connection:
+                raw = await connection.get_raw_connection()  # outside any transaction: no BEGIN IMMEDIATE, no lock
+                await raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def dispose(self) -> None:
         await self.engine.dispose()
