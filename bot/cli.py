@@ -68,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     else:
         logging.basicConfig(level=settings.log_level.upper(), format=log_format, stream=sys.stderr)
+    if logging.getLogger().level > logging.DEBUG:  # a line per migration step on every command is noise
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(args, settings)) or 0
     except ValueError as error:

@@ -51,12 +51,13 @@ def test_bad_counts(text: str) -> None:
     ("5 triệu", 5_000_000), ("5tr", 5_000_000), ("5.000.000", 5_000_000), ("5,000,000", 5_000_000),
     ("1,5 tỷ", 1_500_000_000), ("1 tỷ 200 triệu", 1_200_000_000), ("500k", 500_000), ("500 nghìn", 500_000),
     ("5.000.000đ", 5_000_000), ("5000000 đồng", 5_000_000), ("2.5tr", 2_500_000), ("0", 0), ("12 VND", 12),
+    ("3 triệu rưỡi", 3_500_000), ("1 tỷ rưỡi", 1_500_000_000), ("2tr rưỡi", 2_500_000),
 ])  # fmt: skip
 def test_money(text: str, expected: int) -> None:
     assert parse_money(text) == expected
 
 
-@pytest.mark.parametrize("text", ["abc", "-5tr", "1.5", "", "5 triệu abc"])
+@pytest.mark.parametrize("text", ["abc", "-5tr", "1.5", "", "5 triệu abc", "5 rưỡi"])
 def test_bad_money(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_money(text)

@@ -116,3 +116,11 @@ async def test_outbox_marks_blocked_chat_unreachable(app: App) -> None:
     async with app.db.transaction() as session:
         statuses = (await session.scalars(select(OutboxMessage.status))).all()
     assert statuses == ["unreachable", "unreachable"]
+
+
+async def test_background_checkpoint_does_not_block_writers(app: App) -> None:
+    async with app.db.transaction() as session:
+        audit.record(session, "before.checkpoint", actor_label="test")
+        await app.db.checkpoint()  # would deadlock if it needed the write lock held here
+    async with app.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 1

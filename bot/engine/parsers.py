@@ -153,28 +153,13 @@ def parse_count(text: str) -> int:
 # ---- money -------------------------------------------------------------------------------------------------------
 
 _MONEY_UNITS = {
-    "ty": 10**9,
-    "ti": 10**9,
-    "ti dong": 10**9,
-    "ty dong": 10**9,
-    "billion": 10**9,
-    "bn": 10**9,
-    "trieu": 10**6,
-    "tr": 10**6,
-    "million": 10**6,
-    "m": 10**6,
-    "mil": 10**6,
-    "nghin": 10**3,
-    "ngan": 10**3,
-    "k": 10**3,
-    "thousand": 10**3,
-    "dong": 1,
-    "d": 1,
-    "vnd": 1,
-    "vnđ": 1,
-    "": 1,
-}
-_MONEY_PART = re.compile(r"(\d+(?:[.,]\d+)*)\s*(ty|ti|trieu|tr|million|mil|billion|bn|nghin|ngan|thousand|k|m)?\b")
+    "ty": 10**9, "ti": 10**9, "billion": 10**9, "bn": 10**9,
+    "trieu": 10**6, "tr": 10**6, "million": 10**6, "mil": 10**6, "m": 10**6,
+    "nghin": 10**3, "ngan": 10**3, "thousand": 10**3, "k": 10**3,
+}  # fmt: skip
+_MONEY_PART = re.compile(
+    r"(\d+(?:[.,]\d+)*)\s*(" + "|".join(sorted(_MONEY_UNITS, key=len, reverse=True)) + r")?\b(\s*ruoi\b)?"
+)
 _CURRENCY_TAIL = re.compile(r"\s*(?:dong|vnd|d)\.?$")
 
 
@@ -190,7 +175,7 @@ def _decimal(token: str, has_unit: bool) -> Decimal:
 
 
 def parse_money(text: str) -> int:
-    """An amount in VND: "5 triệu", "5tr", "5.000.000", "1,5 tỷ", "1 tỷ 200 triệu", "500k", "5.000.000đ"."""
+    """An amount in VND: "5 triệu", "5tr", "5.000.000", "1,5 tỷ", "1 tỷ 200 triệu", "3 triệu rưỡi", "500k"."""
     folded = _folded(text)
     folded = _strip_words(folded, _APPROX_WORDS, ())
     folded = _CURRENCY_TAIL.sub("", folded).strip()
@@ -203,8 +188,11 @@ def parse_money(text: str) -> int:
         if folded[position : match.start()].strip(" ,;+va"):
             break
         unit = match.group(2) or ""
+        if match.group(3) and not unit:  # "rưỡi" (and a half) only follows a unit: "3 triệu rưỡi"
+            break
         try:
-            total += _decimal(match.group(1), bool(unit)) * _MONEY_UNITS[unit]
+            amount = _decimal(match.group(1), bool(unit)) + (Decimal("0.5") if match.group(3) else 0)
+            total += amount * _MONEY_UNITS.get(unit, 1)
         except InvalidOperation:
             break
         position = match.end()
