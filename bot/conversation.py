@@ -226,7 +226,7 @@ class ConversationService:
         )
         return FormRunner(flow.form, env)
 
-    async def start_form(self, ctx: Ctx, form_name: str, *, answers: dict | None = None) -> None:
+    async def start_form(self, ctx: Ctx, form_name: str) -> None:
         """Begins a form, or resumes the draft already open for it."""
         conversation = ctx.conversation
         if conversation.flow == form_name and conversation.state:
@@ -236,7 +236,6 @@ class ConversationService:
         if conversation.flow:
             ctx.say(ctx.t("Your unfinished {form} was discarded.", form=self._form_title(ctx).lower()))
         state = new_state(self.registry.flows[form_name].form)
-        state["answers"].update(answers or {})
         outcome = await self.runner(ctx, form_name).start(state)
         conversation.flow, conversation.state = form_name, state
         ctx.replies.extend(outcome.replies)

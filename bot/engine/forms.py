@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -68,7 +68,6 @@ class Form:
     steps: tuple[Step, ...]
     submit_label: str = N_("Confirm and send")
     review: bool = True
-    meta: Mapping[str, Any] = field(default_factory=dict)
 
     def step(self, name: str) -> Step | None:
         return next((step for step in self.steps if step.name == name), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -35,7 +35,6 @@ class Reply:
     typed_hint: str = ""
     photo: str | None = None
     document: Document | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def choices(self) -> list[Option]:
@@ -57,5 +56,4 @@ class Reply:
             typed_hint=data.get("typed_hint", ""),
             photo=data.get("photo"),
             document=document,
-            meta=data.get("meta", {}),
         )
