@@ -108,10 +108,9 @@ async def _demo(settings: Settings, *, reset: bool) -> int:
     from bot.demo import DEMO_USER, prepare_demo
 
     path = settings.data_dir / "demo.sqlite3"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     if reset:
         _remove_sqlite(path)
-    url = settings.database_url or f"sqlite+aiosqlite:///{path.resolve()}"
+    url = settings.database_url or settings.sqlite_url(path.name)
     app = App(settings, database_url=url)
     app.add_sender(ConsoleSender(write=lambda _chat, text: print("\n" + text)))
     try:

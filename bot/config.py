@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data directory (created on demand)."""
-        if self.database_url:
-            return self.database_url
+        return self.database_url or self.sqlite_url("caunoi.sqlite3")
+
+    def sqlite_url(self, filename: str) -> str:
+        """A SQLite database file in the data directory (created on demand)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'caunoi.sqlite3').resolve()}"
+        return f"sqlite+aiosqlite:///{(self.data_dir / filename).resolve()}"

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY = 3600
+CHECKPOINT_EVERY = 1.0
 
 
 async def run_telegram(settings: Settings) -> None:
@@ -35,9 +37,7 @@ async def run_telegram(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    tasks = [asyncio.create_task(app.worker.run(stop)), asyncio.create_task(_housekeeping(app, stop))]
-    if app.db.is_sqlite:
-        tasks.append(asyncio.create_task(_checkpoints(app, stop)))
+    tasks = _background(app, stop)
     runner: web.AppRunner | None = None
     try:
         await register_commands(bot, app.registry)
@@ -60,24 +60,28 @@ async def run_telegram(settings: Settings) -> None:
         await app.close()
 
 
-async def _checkpoints(app: App, stop: asyncio.Event, every: float = 1.0) -> None:
-    """Keeps SQLite's write-ahead log short off the request path (see storage.db)."""
+async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]], name: str) -> None:
+    """Runs ``job`` now and then every ``seconds`` until ``stop``; a failure is logged and the next run still comes."""
     while not stop.is_set():
         try:
-            await app.db.checkpoint()
+            await job()
         except Exception:
-            log.exception("SQLite checkpoint failed")
+            log.exception("%s failed", name)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def _housekeeping(app: App, stop: asyncio.Event) -> None:
-    """Forgets processed-update keys after the retention period (platforms stop redelivering long before)."""
-    while not stop.is_set():
-        try:
-            cutoff = utcnow() - timedelta(days=app.settings.processed_update_retention_days)
-            await app.service.prune_processed(cutoff)
-        except Exception:
-            log.exception("housekeeping failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_EVERY)
+def _background(app: App, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """Delivery; forgetting processed-update keys after the retention period (platforms stop redelivering long
+    before); and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
+
+    async def prune() -> None:
+        await app.service.prune_processed(utcnow() - timedelta(days=app.settings.processed_update_retention_days))
+
+    tasks = [
+        asyncio.create_task(app.worker.run(stop)),
+        asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "pruning processed updates")),
+    ]
+    if app.db.is_sqlite:
+        tasks.append(asyncio.create_task(_every(CHECKPOINT_EVERY, stop, app.db.checkpoint, "SQLite checkpoint")))
+    return tasks
