@@ -9,6 +9,8 @@ from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.delivery import DeliveryWorker, Sender
 from handlers import build_registry
+from storage import overseas
+from storage.crypto import Cipher, DataKeyError
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.types import utcnow
@@ -22,9 +24,12 @@ class App:
     ) -> None:
         self.settings = settings
         self.db = Database(database_url or settings.effective_database_url)
+        self.cipher = Cipher(settings.data_key.get_secret_value() if settings.data_key else None)
         self.registry = build_registry()
         self.worker = DeliveryWorker(self.db, [], max_attempts=settings.outbox_max_attempts, clock=clock)
-        self.service = ConversationService(self.db, self.registry, settings, clock=clock, on_outbox=self.worker.wake)
+        self.service = ConversationService(
+            self.db, self.registry, settings, clock=clock, on_outbox=self.worker.wake, cipher=self.cipher
+        )
 
     def add_sender(self, sender: Sender) -> None:
         self.worker = DeliveryWorker(
@@ -36,7 +41,16 @@ class App:
         self.service.on_outbox = self.worker.wake
 
     async def migrate(self) -> None:
+        """Brings the schema up to date, then refuses to go on if stored encrypted notes cannot be opened."""
         await upgrade(self.db)
+        async with self.db.transaction() as session:
+            sample = await overseas.encrypted_sample(session)
+        if sample is not None:
+            if not self.cipher.available:
+                raise DataKeyError(
+                    "the database holds encrypted notes but CAUNOI_DATA_KEY is not set; refusing to start"
+                )
+            self.cipher.decrypt(sample)
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -11,9 +11,11 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.config import Settings
+from bot.i18n import I18n
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +56,23 @@ def _parser() -> argparse.ArgumentParser:
     activities.add_argument("--format", choices=("csv", "json"), default="csv")
     activities.add_argument("--unit", help="only this unit and the units below it")
     activities.add_argument("--output", type=Path, help="write to a file instead of standard output")
+    register = export.add_parser("kieubao", help="the register of overseas Vietnamese (personal data: audited)")
+    register.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    register.add_argument("--unit", help="only this unit and the units below it")
+    register.add_argument("--output", type=Path, help="file to write (default: kieubao-<unit>.<format>)")
+
+    overseas = sub.add_parser("kieubao", help="the register of overseas Vietnamese").add_subparsers(
+        dest="action", required=True
+    )
+    template = overseas.add_parser("template", help="write the empty Excel template")
+    template.add_argument("--output", type=Path, default=Path("mau-danh-sach-kieu-bao.xlsx"))
+    load = overseas.add_parser("import", help="check an Excel list and, with --yes, import it into a unit")
+    load.add_argument("file", type=Path)
+    load.add_argument("--unit", required=True, help="unit code the people belong to")
+    load.add_argument("--yes", action="store_true", help="import the valid rows (without it: only check)")
+
+    datakey = sub.add_parser("datakey", help="the key that encrypts notes").add_subparsers(dest="action", required=True)
+    datakey.add_parser("new", help="print a new key for CAUNOI_DATA_KEY")
     return parser
 
 
@@ -85,6 +104,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return 0
     if args.command == "demo":
         return await _demo(settings, reset=args.reset)
+    if args.command == "datakey":
+        from storage.crypto import new_key
+
+        print(new_key())
+        return 0
     app = App(settings)
     try:
         await app.migrate()
@@ -98,6 +122,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             await _kinds(app, args)
         elif args.command == "export":
             await _export(app, args)
+        elif args.command == "kieubao":
+            await _overseas(app, args)
     finally:
         await app.close()
     return 0
@@ -111,15 +137,25 @@ async def _demo(settings: Settings, *, reset: bool) -> int:
     if reset:
         _remove_sqlite(path)
     url = settings.database_url or settings.sqlite_url(path.name)
+    if settings.data_key is None:  # the demo keeps its own key beside its database, so notes can be tried
+        from pydantic import SecretStr
+
+        from storage.crypto import new_key
+
+        key_file = settings.data_dir / "demo.key"
+        if reset or not key_file.exists():
+            key_file.write_text(new_key() + "\n", encoding="utf-8")
+        settings.data_key = SecretStr(key_file.read_text(encoding="utf-8").strip())
     app = App(settings, database_url=url)
-    app.add_sender(ConsoleSender(write=lambda _chat, text: print("\n" + text)))
+    app.add_sender(ConsoleSender(write=lambda _chat, text: print("\n" + text), files=settings.data_dir / "files"))
     try:
         print("Đang chuẩn bị dữ liệu mẫu (tỉnh, xã/phường thật)…", flush=True)
         await prepare_demo(app)
         banner = (
             "Cầu Nối — trò chuyện thử trong cửa sổ dòng lệnh / console demo.\n"
             f"Cơ sở dữ liệu: {url}\n"
-            "Gõ số hoặc chữ để chọn; /baocao để báo cáo hoạt động; '!photo tên.jpg' để gửi ảnh; /thoat để thoát."
+            "Gõ số hoặc chữ để chọn; /baocao báo cáo hoạt động; /kieubao danh sách kiều bào; "
+            "'!photo tên.jpg' gửi ảnh; '!file đường/dẫn.xlsx' gửi tệp; /thoat để thoát."
         )
         await interactive(app, ConsoleChat(app, DEMO_USER), banner)
     finally:
@@ -200,7 +236,41 @@ async def _kinds(app: App, args: argparse.Namespace) -> None:
               f"{'' if kind.active else ' (disabled)'}")  # fmt: skip
 
 
+async def _overseas(app: App, args: argparse.Namespace) -> None:
+    from handlers.overseas_import import import_rows, report, stage
+    from handlers.overseas_sheet import template
+    from storage.overseas import Actor
+    from storage.types import utcnow
+    from storage.units import by_code
+
+    if args.action == "template":
+        args.output.write_bytes(template())
+        print(f"template written to {args.output}")
+        return
+    i18n = I18n(app.settings.default_language)
+    actor = Actor(None, f"cli:{getpass.getuser()}")
+    async with app.db.transaction() as session:
+        unit = await by_code(session, args.unit)
+        if unit is None:
+            raise ValueError(f"unknown unit code {args.unit!r}")
+        now = utcnow()
+        today = now.astimezone(ZoneInfo(app.settings.timezone)).date()
+        staged = await stage(session, unit.id, args.file.read_bytes(), today, can_encrypt=app.cipher.available)
+        print(report(staged, args.file.name, i18n, shown=None))
+        if staged.checked.fatal:
+            raise ValueError("nothing imported")
+        if not args.yes:
+            print("(checked only; add --yes to import the valid rows)")
+            return
+        added = await import_rows(session, unit.id, staged.new_rows, cipher=app.cipher, actor=actor, now=now,
+                                  filename=args.file.name)  # fmt: skip
+    print(f"{added} record(s) imported into {unit.code} {unit.name}")
+
+
 async def _export(app: App, args: argparse.Namespace) -> None:
+    if args.action == "kieubao":
+        await _export_register(app, args)
+        return
     from bot.exports import activity_rows, to_csv, to_json
 
     rows = await activity_rows(app.db, args.unit, actor_label=f"cli:{getpass.getuser()}")
@@ -210,3 +280,16 @@ async def _export(app: App, args: argparse.Namespace) -> None:
         print(f"{len(rows)} activity report(s) written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+
+
+async def _export_register(app: App, args: argparse.Namespace) -> None:
+    from bot.exports import register_rows, register_to_csv
+    from handlers.overseas_sheet import workbook
+
+    rows = await register_rows(app.db, app.cipher, args.unit, actor_label=f"cli:{getpass.getuser()}")
+    output = args.output or Path(f"kieubao-{args.unit or 'tat-ca'}.{args.format}")
+    if args.format == "xlsx":
+        output.write_bytes(workbook(rows))
+    else:
+        output.write_text(register_to_csv(rows), encoding="utf-8")
+    print(f"{len(rows)} record(s) written to {output}", file=sys.stderr)

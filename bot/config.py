@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
 
+    data_key: SecretStr | None = None
+
     invite_ttl_hours: int = 168
     invite_max_failures: int = 5
     invite_lockout_minutes: int = 15

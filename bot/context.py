@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.engine.replies import Option, Reply
+from bot.engine.events import Attachment
+from bot.engine.replies import Document, Option, Reply
 from bot.i18n import I18n
 from storage.conversations import ConversationState
 from storage.models import ChannelIdentity, Person
@@ -32,6 +33,8 @@ class Ctx:
     today: date
     replies: list[Reply] = field(default_factory=list)
     notice: str | None = None
+    attachment: Attachment | None = None
+    attachment_data: bytes | None = None
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)
@@ -40,6 +43,9 @@ class Ctx:
         self, text: str, *, title: str = "", rows: tuple[tuple[Option, ...], ...] = (), typed_hint: str = ""
     ) -> None:
         self.replies.append(Reply(text=text, title=title, rows=rows, typed_hint=typed_hint))
+
+    def send_document(self, document: Document, text: str = "") -> None:
+        self.replies.append(Reply(text=text, document=document))
 
     def set_language(self, language: str) -> None:
         self.identity.language = language

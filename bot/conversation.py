@@ -24,18 +24,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.context import Ctx
 from bot.engine.errors import InvalidInput
-from bot.engine.events import Inbound, parse_callback
+from bot.engine.events import Attachment, Inbound, parse_callback
+from bot.engine.forms import Form
 from bot.engine.parsers import parse_choice
 from bot.engine.replies import Option
 from bot.engine.runner import FormEnv, FormRunner, Input, new_state
 from bot.i18n import i18n_for
 from bot.registry import Registry
 from storage import conversations, outbox
+from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import ProcessedUpdate
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+Fetcher = Callable[[Attachment], Awaitable[bytes]]
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class ConversationService:
         *,
         clock: Callable[[], datetime] = utcnow,
         on_outbox: Callable[[], None] | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -62,6 +68,8 @@ class ConversationService:
         self.clock = clock
         self.on_outbox = on_outbox
         self.zone = ZoneInfo(settings.timezone)
+        self.cipher = cipher or Cipher(None)
+        self.fetchers: dict[str, Fetcher] = {}
         self._memo: dict[str, tuple[float, Any]] = {}
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -73,8 +81,9 @@ class ConversationService:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
+            data = await self._fetch(event)
             try:
-                result = await self._handle_locked(event)
+                result = await self._handle_locked(event, data)
             except Exception:
                 log.exception("handling %s update %s failed", event.channel, event.update_key)
                 result = await self._apologise(event)
@@ -82,11 +91,25 @@ class ConversationService:
             self.on_outbox()
         return result
 
-    async def _handle_locked(self, event: Inbound) -> Handled:
+    async def _fetch(self, event: Inbound) -> bytes | None:
+        """Downloads a sent file before the transaction opens, so no database lock is held over the network."""
+        attachment = event.attachment
+        fetcher = self.fetchers.get(event.channel)
+        if attachment is None or fetcher is None or (attachment.size or 0) > MAX_ATTACHMENT_BYTES:
+            return None
+        try:
+            data = await fetcher(attachment)
+        except Exception:
+            log.warning("could not download %s from %s", attachment.filename, event.channel, exc_info=True)
+            return None
+        return data if len(data) <= MAX_ATTACHMENT_BYTES else None
+
+    async def _handle_locked(self, event: Inbound, data: bytes | None) -> Handled:
         async with self.db.transaction() as session:
             ctx = await self._open(session, event)
             if ctx is None:
                 return Handled(duplicate=True)
+            ctx.attachment, ctx.attachment_data = event.attachment, data
             await self._route(ctx, event)
             await self._stamp_and_enqueue(ctx, event)
             await conversations.save(session, ctx.conversation, ctx.now)
@@ -123,12 +146,23 @@ class ConversationService:
         """Buttons carry the new screen number; anything shown before becomes stale."""
         if any(reply.rows for reply in ctx.replies):
             ctx.conversation.screen += 1
+        if not ctx.conversation.flow:
+            self._remember_choices(ctx)
         messages = [
             outbox.Outgoing(event.channel, event.chat_id, ctx.identity.id,
                             (replace(reply, screen=ctx.conversation.screen) if reply.rows else reply).to_json())
             for reply in ctx.replies
         ]  # fmt: skip
         await outbox.enqueue(ctx.session, messages, ctx.now)
+
+    @staticmethod
+    def _remember_choices(ctx: Ctx) -> None:
+        """Outside forms, the last choices shown are kept so that typing their number or words works everywhere."""
+        shown = [reply.choices for reply in ctx.replies if reply.choices]
+        if shown:
+            ctx.conversation.state["choices"] = [[option.key, option.label] for option in shown[-1]]
+        elif ctx.replies:
+            ctx.conversation.state.pop("choices", None)
 
     # ---- routing -----------------------------------------------------------------------------------------------
 
@@ -143,6 +177,8 @@ class ConversationService:
             await self._reshow(ctx)
         elif ctx.person is None:
             await self._on_stranger_text(ctx, event.text or "")
+        elif event.attachment is not None:
+            await self._on_attachment(ctx)
         elif ctx.conversation.flow:
             await self._form_input(ctx, Input(text=event.text, photo=event.photo))
         elif event.photo is not None:
@@ -160,7 +196,8 @@ class ConversationService:
             return
         key = parsed[1]
         if key.startswith("m:"):
-            await self._on_command(ctx, key[2:], "")
+            name, _, args = key[2:].partition(" ")
+            await self._on_command(ctx, name, args)
         elif ctx.conversation.flow:
             await self._form_input(ctx, Input(key=key))
         else:
@@ -197,7 +234,26 @@ class ConversationService:
             )
         )
 
+    async def _on_attachment(self, ctx: Ctx) -> None:
+        if ctx.conversation.flow:
+            ctx.say(ctx.t("Please finish or cancel the current form before sending a file."))
+            await self._reshow(ctx)
+        elif self.registry.on_attachment is None:
+            ctx.say(ctx.t("I cannot use this file here."))
+            await self.show_menu(ctx)
+        else:
+            await self.registry.on_attachment(ctx)
+
     async def _on_free_text(self, ctx: Ctx, text: str) -> None:
+        choices = ctx.conversation.state.get("choices") or []
+        try:
+            key = choices[parse_choice(text, [label for _, label in choices])][0] if choices else None
+        except InvalidInput:
+            key = None
+        if key is not None and key.startswith("m:"):
+            name, _, args = key[2:].partition(" ")
+            await self._on_command(ctx, name, args)
+            return
         commands = self.registry.menu(ctx.person.role if ctx.person else None)
         try:
             chosen = commands[parse_choice(text, [ctx.t(command.menu or command.description) for command in commands])]
@@ -223,22 +279,60 @@ class ConversationService:
             options=self.registry.options_source(ctx),
             validators=self.registry.validators,
             channel=ctx.channel,
+            capabilities=frozenset({"encrypt"}) if self.cipher.available else frozenset(),
         )
         return FormRunner(flow.form, env)
 
-    async def start_form(self, ctx: Ctx, form_name: str) -> None:
-        """Begins a form, or resumes the draft already open for it."""
+    async def start_form(
+        self,
+        ctx: Ctx,
+        form_name: str,
+        *,
+        answers: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Begins a form, or resumes the draft already open for it. With ``answers`` (editing a stored record) the
+        form opens on its review screen; ``extra`` travels in the draft to the submit function."""
         conversation = ctx.conversation
-        if conversation.flow == form_name and conversation.state:
+        if answers is None and conversation.flow == form_name and conversation.state:
             ctx.say(ctx.t("You have an unfinished draft; let us continue where you left off."))
-            ctx.replies.extend(await self.runner(ctx, form_name).render(copy.deepcopy(conversation.state)))
+            ctx.replies.extend(await self.runner(ctx, form_name).render(self._draft(ctx)))
             return
         if conversation.flow:
             ctx.say(ctx.t("Your unfinished {form} was discarded.", form=self._form_title(ctx).lower()))
-        state = new_state(self.registry.flows[form_name].form)
-        outcome = await self.runner(ctx, form_name).start(state)
-        conversation.flow, conversation.state = form_name, state
-        ctx.replies.extend(outcome.replies)
+        form = self.registry.flows[form_name].form
+        state = {**new_state(form), **(extra or {})}
+        runner = self.runner(ctx, form_name)
+        if answers is None:
+            replies = (await runner.start(state)).replies
+        else:
+            state["answers"] = dict(answers)
+            state["done"] = [step.name for step in form.visible(answers)]
+            replies = await runner.render(state)
+        conversation.flow = form_name
+        self._keep(ctx, form, state)
+        ctx.replies.extend(replies)
+
+    def _draft(self, ctx: Ctx) -> dict[str, Any]:
+        """The open form's state with sensitive answers decrypted, as a copy the runner may change."""
+        state = copy.deepcopy(ctx.conversation.state)
+        flow = self.registry.flows.get(ctx.conversation.flow or "")
+        if flow is not None:
+            answers = state.get("answers", {})
+            for step in flow.form.steps:
+                sealed = answers.get(step.name)
+                if step.sensitive and isinstance(sealed, dict) and "sealed" in sealed:
+                    answers[step.name] = self.cipher.decrypt(sealed["sealed"])["value"]
+        return state
+
+    def _keep(self, ctx: Ctx, form: Form, state: dict[str, Any]) -> None:
+        """Stores a draft; sensitive answers are encrypted, so notes are never at rest in clear, drafts included."""
+        answers = state.get("answers", {})
+        for step in form.steps:
+            value = answers.get(step.name)
+            if step.sensitive and value not in (None, "") and self.cipher.available:
+                answers[step.name] = {"sealed": self.cipher.encrypt({"value": value})}
+        ctx.conversation.state = state
 
     def _form_title(self, ctx: Ctx) -> str:
         flow = self.registry.flows.get(ctx.conversation.flow or "")
@@ -252,11 +346,11 @@ class ConversationService:
             await self.show_menu(ctx)
             return
         runner = self.runner(ctx, flow_name)
-        state = copy.deepcopy(conversation.state)
+        state = self._draft(ctx)
         outcome = await runner.handle(state, event)
         ctx.replies.extend(outcome.replies)
         if outcome.status == "open":
-            conversation.state = state
+            self._keep(ctx, runner.form, state)
             return
         conversation.flow, conversation.state = None, {}
         if outcome.status == "cancelled":
@@ -277,7 +371,7 @@ class ConversationService:
         """Shows the open form's current screen again; else the main menu (if asked) or a code prompt."""
         flow_name = ctx.conversation.flow
         if flow_name and flow_name in self.registry.flows:
-            ctx.replies.extend(await self.runner(ctx, flow_name).render(copy.deepcopy(ctx.conversation.state)))
+            ctx.replies.extend(await self.runner(ctx, flow_name).render(self._draft(ctx)))
         elif ctx.person is None:
             await self.ask_for_code(ctx)
         elif fallback_menu:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, make_bot, poll, register_commands
+from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, fetcher, make_bot, poll, register_commands
 from bot.channels.telegram_webhook import make_webhook_app, webhook_secret
 from bot.config import Settings
 from storage.types import utcnow
@@ -29,6 +29,7 @@ async def run_telegram(settings: Settings) -> None:
     bot = make_bot(settings)
     app = App(settings)
     app.add_sender(TelegramSender(bot, settings))
+    app.service.fetchers["telegram"] = fetcher(bot)
     await app.migrate()
     gc.collect()
     gc.freeze()  # start-up objects (models, catalogs, compiled queries) live forever: keep them out of GC passes

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers import activity, common, onboarding
+from handlers import activity, common, onboarding, overseas
 
 
 def build_registry() -> Registry:
     """Every command, flow, options source and validator the bot knows, in menu order."""
     registry = Registry()
-    for module in (onboarding, activity, common):
+    for module in (onboarding, activity, overseas, common):
         module.register(registry)
     return registry

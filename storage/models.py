@@ -207,3 +207,72 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OverseasRecord(Base):
+    """A person from the commune living abroad (kiều bào) and their relative at home (thân nhân).
+
+    ``name_key``/``relative_key`` hold the folded names that searches compare; ``notes_enc`` is the encrypted JSON
+    of the free-text notes. Deleting on request empties every personal field and keeps the row as a tombstone.
+    """
+
+    __tablename__ = "overseas_records"
+    __table_args__ = (Index("ix_overseas_identity", "unit_id", "name_key", "birth_year", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    name_key: Mapped[str | None] = mapped_column(String(100))
+    gender: Mapped[str | None] = mapped_column(String(16))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(String(8), index=True)
+    city: Mapped[str | None] = mapped_column(String(255))
+    abroad_since: Mapped[int | None] = mapped_column(Integer)
+    group_code: Mapped[str | None] = mapped_column(String(32))
+    association: Mapped[str | None] = mapped_column(String(255))
+    contact: Mapped[str | None] = mapped_column(String(255))
+    relative_name: Mapped[str | None] = mapped_column(String(100))
+    relative_key: Mapped[str | None] = mapped_column(String(100))
+    relationship: Mapped[str | None] = mapped_column(String(100))
+    relative_address: Mapped[str | None] = mapped_column(String(255))
+    relative_phone: Mapped[str | None] = mapped_column(String(16))
+    relative_in_association: Mapped[str | None] = mapped_column(String(8))
+    notes_enc: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="abroad")
+    source: Mapped[str] = mapped_column(String(16), default="chat")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OverseasChange(Base):
+    """One field of one record changed: who, when, from what to what (notes: only that they changed)."""
+
+    __tablename__ = "overseas_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("overseas_records.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(255))
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class OverseasImport(Base):
+    """A checked spreadsheet waiting for the officer's confirmation; its rows are dropped once imported or cancelled."""
+
+    __tablename__ = "overseas_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="checked")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

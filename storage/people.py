@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, Invite, Person, Unit
+from storage.units import Scope
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -88,3 +89,12 @@ async def redeem_invite(session: AsyncSession, code: str, now: datetime) -> Invi
 
 async def person_of(session: AsyncSession, identity: ChannelIdentity) -> Person | None:
     return await session.get(Person, identity.person_id) if identity.person_id else None
+
+
+def scope_of(person: Person) -> Scope:
+    """Need to know: an officer sees their unit, a supervisor their unit's subtree, an admin everything."""
+    if person.role == Role.ADMIN:
+        return Scope.everything()
+    if person.unit_id is None:
+        return Scope(-1)
+    return Scope(person.unit_id, subtree=person.role == Role.SUPERVISOR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit
@@ -69,3 +69,24 @@ async def subtree_ids(session: AsyncSession, root_id: int) -> list[int]:
     tree = select(Unit.id).where(Unit.id == root_id).cte("tree", recursive=True)
     tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
     return list((await session.scalars(select(tree.c.id))).all())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units whose records a person may see: one unit, a unit and everything below it, or (admin) all."""
+
+    unit_id: int | None
+    subtree: bool = False
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None, subtree=True)
+
+    def clause(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+        if self.unit_id is None:
+            return true()
+        if not self.subtree:
+            return column == self.unit_id
+        tree = select(Unit.id).where(Unit.id == self.unit_id).cte("scope_tree", recursive=True)
+        tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+        return column.in_(select(tree.c.id))

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
+from storage.crypto import new_key
 from tests.fake_telegram import FakeTelegram
 
 PG_URL = os.environ.get("CAUNOI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -62,7 +63,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    """Test settings; notes are encrypted with a fresh key (tests of the keyless case build their own)."""
+    return Settings(data_dir=tmp_path / "data", data_key=new_key(), _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

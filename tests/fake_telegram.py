@@ -97,6 +97,7 @@ class SentMessage:
     reply_markup: dict[str, Any] | None = None
     photo: str | None = None
     document: str | None = None
+    upload: bytes | None = None
 
     def buttons(self) -> list[dict[str, Any]]:
         if not self.reply_markup:
@@ -130,6 +131,7 @@ class FakeTelegram:
         self.callbacks: dict[str, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
         self.webhook_statuses: list[int] = []
+        self.files: dict[str, tuple[str, bytes]] = {}
         self._next_update = itertools.count(1000)
         self._next_message = itertools.count(1)
         self._next_callback = itertools.count(1)
@@ -144,6 +146,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._endpoint)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -182,6 +185,17 @@ class FakeTelegram:
                  {"file_id": file_id, "file_unique_id": f"{file_id}u", "width": 1280, "height": 960}]  # fmt: skip
         message = {"message_id": next(self._next_message), "date": int(time.time()), "chat": self._chat(user),
                    "from": self._from(user), "photo": sizes}  # fmt: skip
+        return await self._enqueue({"message": message})
+
+    async def send_document(self, user_id: int, filename: str, content: bytes, mime_type: str | None = None) -> int:
+        """The user sends a file; the bot can fetch it with getFile and the file URL, as on Telegram."""
+        user = self.user(user_id)
+        file_id = f"DOC-{len(self.files) + 1}"
+        self.files[file_id] = (f"documents/file_{len(self.files)}_{filename}", content)
+        document = {"file_id": file_id, "file_unique_id": f"{file_id}u", "file_name": filename,
+                    "mime_type": mime_type or "application/octet-stream", "file_size": len(content)}  # fmt: skip
+        message = {"message_id": next(self._next_message), "date": int(time.time()), "chat": self._chat(user),
+                   "from": self._from(user), "document": document}  # fmt: skip
         return await self._enqueue({"message": message})
 
     async def send_sticker(self, user_id: int) -> int:
@@ -308,6 +322,8 @@ class FakeTelegram:
     def _check_fields(self, spec: dict[str, Any], params: dict[str, Any]) -> None:
         for name_field in spec.get("fields", []):
             name = name_field["name"]
+            if f"@file:{name}" in params and "InputFile" in name_field["types"]:
+                continue  # uploaded as a multipart file
             if name not in params:
                 if name_field["required"]:
                     raise ApiError(400, f'Bad Request: parameter "{name}" is required')
@@ -474,7 +490,24 @@ class FakeTelegram:
         return self._captioned(params, "sendPhoto", photo=str(params["photo"]))
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
-        return self._captioned(params, "sendDocument", document=str(params["document"]))
+        upload = params.get("@file:document")
+        document = "upload" if upload is not None else str(params["document"])
+        return self._captioned(params, "sendDocument", document=document, upload=upload)
+
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"{file_id}u", "file_size": len(content), "file_path": path}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        for path, content in self.files.values():
+            if path == request.match_info["path"]:
+                return web.Response(body=content)
+        return web.Response(status=404)
 
     # ---- webhook delivery --------------------------------------------------------------------------------------
 

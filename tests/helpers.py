@@ -104,3 +104,17 @@ class BotProcess:
             except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
+
+
+HAI_VAN = "20195"
+
+
+async def member(
+    app: App, user: str, *, unit_code: str = TAM_KY, role: Role = Role.OFFICER, name: str = "Đỗ Thị Mai"
+) -> Transcript:
+    """A console user who has joined ``unit_code`` with ``role`` through an invite code, as a person would."""
+    chat = Transcript(app, user)
+    await chat.say("xin chào")
+    await chat.say(await invite(app, unit_code, role))
+    await chat.say(name)
+    return chat

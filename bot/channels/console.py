@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.app import App
 from bot.channels.plain import render_plain
 from bot.delivery import Pace
-from bot.engine.events import Inbound
+from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
 
 CHANNEL = "console"
 PHOTO_PREFIX = "!photo"
+FILE_PREFIX = "!file"
 
 
 @dataclass
@@ -25,9 +28,24 @@ class ConsoleSender:
     write: Callable[[str, str], None]
     channel: str = CHANNEL
     pace: Pace = field(default_factory=lambda: Pace(10_000, 10_000, 10_000))
+    files: Path | None = None
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        self.write(chat_id, render_plain(reply))
+        text = render_plain(reply)
+        if reply.document is not None:
+            name = Path(reply.document.filename).name
+            where = name
+            if self.files is not None:
+                self.files.mkdir(parents=True, exist_ok=True)
+                (self.files / name).write_bytes(base64.b64decode(reply.document.content_b64))
+                where = str(self.files / name)
+            text = "\n".join(part for part in (text, f"📎 {where}", reply.document.caption) if part)
+        self.write(chat_id, text)
+
+
+async def read_local_file(attachment: Attachment) -> bytes:
+    """The console's "download": the file named with ``!file`` on this machine."""
+    return await asyncio.to_thread(Path(attachment.ref).read_bytes)
 
 
 class ConsoleChat:
@@ -39,6 +57,7 @@ class ConsoleChat:
         self.display_name = display_name
         self._keys = itertools.count(1)
         self._session = f"{id(self):x}"
+        app.service.fetchers.setdefault(CHANNEL, read_local_file)
 
     def inbound(self, line: str) -> Inbound:
         key = f"{self.user_id}:{self._session}:{next(self._keys)}"
@@ -46,6 +65,13 @@ class ConsoleChat:
             name = line[len(PHOTO_PREFIX) :].strip() or "photo.jpg"
             return Inbound(
                 CHANNEL, self.user_id, self.user_id, key, photo=f"console:{name}", display_name=self.display_name
+            )
+        if line.startswith(FILE_PREFIX):
+            path = Path(line[len(FILE_PREFIX) :].strip()).expanduser()
+            size = path.stat().st_size if path.is_file() else None
+            attachment = Attachment(str(path), path.name, size)
+            return Inbound(
+                CHANNEL, self.user_id, self.user_id, key, attachment=attachment, display_name=self.display_name
             )
         return Inbound(CHANNEL, self.user_id, self.user_id, key, text=line, display_name=self.display_name)
 

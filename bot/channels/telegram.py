@@ -13,7 +13,7 @@ import contextlib
 import html
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -40,7 +40,7 @@ from aiogram.types import (
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
-from bot.engine.events import Inbound, callback_data
+from bot.engine.events import Attachment, Inbound, callback_data
 from bot.engine.replies import Reply
 from bot.i18n import I18n
 from bot.registry import Registry
@@ -85,6 +85,10 @@ def to_inbound(update: Update) -> Inbound | None:
             return Inbound(text=message.text, **common)  # type: ignore[arg-type]
         if message.photo:
             return Inbound(photo=message.photo[-1].file_id, **common)  # type: ignore[arg-type]
+        if message.document is not None:
+            document = message.document
+            attachment = Attachment(document.file_id, document.file_name or "file", document.file_size)
+            return Inbound(attachment=attachment, **common)  # type: ignore[arg-type]
         return Inbound(unsupported=True, **common)  # type: ignore[arg-type]
     if update.callback_query is not None:
         query = update.callback_query
@@ -95,6 +99,17 @@ def to_inbound(update: Update) -> Inbound | None:
             language_code=query.from_user.language_code,
         )  # fmt: skip
     return None
+
+
+def fetcher(bot: Bot) -> Callable[[Attachment], Awaitable[bytes]]:
+    """Downloads a sent file through the configured Bot API server (getFile, then the file URL)."""
+
+    async def fetch(attachment: Attachment) -> bytes:
+        buffer = await bot.download(attachment.ref)
+        assert buffer is not None
+        return buffer.getvalue()
+
+    return fetch
 
 
 async def handle_update(bot: Bot, service: ConversationService, update: Update) -> None:

@@ -6,6 +6,15 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file someone sent: the channel's reference to fetch it by, its name and (if known) its size in bytes."""
+
+    ref: str
+    filename: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """``update_key`` is unique per channel (Telegram update_id, Zalo message_id) and makes redelivery harmless."""
 
@@ -16,6 +25,7 @@ class Inbound:
     text: str | None = None
     callback: str | None = None
     photo: str | None = None
+    attachment: Attachment | None = None
     unsupported: bool = False
     display_name: str | None = None
     language_code: str | None = None

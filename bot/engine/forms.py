@@ -19,6 +19,9 @@ class Kind(StrEnum):
     MONEY = "money"
     COUNTRY = "country"
     PHOTOS = "photos"
+    NAME = "name"
+    YEAR = "year"
+    PHONE = "phone"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class Step:
-    """One question. ``label`` and ``prompt`` are msgids; ``options`` names an options source for choices."""
+    """One question. ``label`` and ``prompt`` are msgids; ``options`` names an options source for choices;
+    a ``sensitive`` answer is kept encrypted in the stored draft too, not only in the saved record."""
 
     name: str
     label: str
@@ -53,6 +57,7 @@ class Step:
     validators: tuple[str, ...] = ()
     when: tuple[Condition, ...] = ()
     max_length: int = 255
+    sensitive: bool = False
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         return all(condition.holds(answers) for condition in self.when)

@@ -16,6 +16,7 @@ from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
 from bot.engine.forms import Form, Kind, Step
 from bot.engine.parsers import parse_choice, parse_count, parse_date, parse_money
+from bot.engine.personal import format_phone, parse_person_name, parse_phone, parse_year
 from bot.engine.replies import Option, Reply
 from bot.engine.text import clean, fold
 from bot.i18n import N_, I18n
@@ -52,6 +53,7 @@ class FormEnv:
     options: OptionsSource
     validators: Mapping[str, Validator] = field(default_factory=dict)
     channel: str = "console"
+    capabilities: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -183,6 +185,12 @@ class FormRunner:
             value = parse_money(text)
         elif step.kind is Kind.COUNTRY:
             value = parse_country(text)
+        elif step.kind is Kind.NAME:
+            value = parse_person_name(text)
+        elif step.kind is Kind.YEAR:
+            value = parse_year(text, env.today)
+        elif step.kind is Kind.PHONE:
+            value = parse_phone(text)
         else:
             value = clean(text)
             if not value:
@@ -423,6 +431,10 @@ class FormRunner:
             return country_name(value, i18n.language)
         if step.kind is Kind.PHOTOS:
             return self.t("{count} photo(s)", count=len(value))
+        if step.kind is Kind.PHONE:
+            return format_phone(value)
+        if step.kind is Kind.YEAR:
+            return str(value)
         text = str(value)
         return text if len(text) <= 200 else text[:199] + "…"
 
