@@ -397,7 +397,7 @@ def register(registry: Registry) -> None:
             "kieubao",
             register_command,
             N_("Overseas Vietnamese register"),
-            menu=N_("Overseas Vietnamese register"),
+            menu=N_("Overseas Vietnamese list"),
             aliases=("overseas",),
         )
     )

@@ -208,14 +208,18 @@ class FakeTelegram:
 
     async def press(self, user_id: int, label: str, message: SentMessage | None = None) -> str:
         """Taps the button whose label contains ``label`` on ``message`` (default: the latest with buttons)."""
-        user = self.user(user_id)
         message = message or self.last_with_buttons(user_id)
         button = next((b for b in message.buttons() if label.lower() in b["text"].lower()), None)
         if button is None:
             raise AssertionError(f"no button {label!r} in {[b['text'] for b in message.buttons()]}")
+        return await self.press_data(user_id, button["callback_data"], message)
+
+    async def press_data(self, user_id: int, data: str, message: SentMessage) -> str:
+        """A callback query with any ``data``: what a modified client could send."""
+        user = self.user(user_id)
         query_id = f"cq{next(self._next_callback)}"
         self.callbacks[query_id] = {"answered": False, "text": None}
-        query = {"id": query_id, "from": self._from(user), "chat_instance": "ci", "data": button["callback_data"],
+        query = {"id": query_id, "from": self._from(user), "chat_instance": "ci", "data": data,
                  "message": {"message_id": message.message_id, "date": int(time.time()), "chat": self._chat(user),
                              "from": {"id": 123456, "is_bot": True, "first_name": "CauNoi"}, "text": message.text}}  # fmt: skip
         await self._enqueue({"callback_query": query})
@@ -490,8 +494,10 @@ class FakeTelegram:
         return self._captioned(params, "sendPhoto", photo=str(params["photo"]))
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
-        upload = params.get("@file:document")
-        document = "upload" if upload is not None else str(params["document"])
+        document = str(params.get("document", "attach://document"))
+        upload = params.get("@file:" + document.removeprefix("attach://")) if document.startswith("attach://") else None
+        if document.startswith("attach://") and upload is None:
+            raise ApiError(400, "Bad Request: file to attach not found")
         return self._captioned(params, "sendDocument", document=document, upload=upload)
 
     async def _m_getFile(self, params: dict[str, Any]) -> Any:

@@ -66,7 +66,11 @@ async def test_entry_with_mistakes_is_normalised_and_saved(app: App) -> None:
         record = await session.get(OverseasRecord, 1)
         assert record is not None
         assert (record.full_name, record.name_key, record.country) == ("Nguyễn Văn An", "nguyen van an", "US")
-        assert (record.relative_phone, record.relative_key, record.birth_year) == ("+84912345678", "nguyen van binh", 1980)
+        assert (record.relative_phone, record.relative_key, record.birth_year) == (
+            "+84912345678",
+            "nguyen van binh",
+            1980,
+        )
         assert record.notes_enc and "Ủng hộ" not in record.notes_enc
         assert app.cipher.decrypt(record.notes_enc) == {"contributions": "Ủng hộ Quỹ Vì người nghèo 50 triệu"}
     assert len(await audits(app, "overseas.created")) == 1

@@ -6,20 +6,29 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.app import App
 from storage import audit, outbox
-from storage.migrate import current_revision
-from storage.models import ActivityKind, AuditEntry, OutboxMessage, Unit
+from storage.migrate import alembic_config, current_revision
+from storage.models import ActivityKind, AuditEntry, Base, OutboxMessage, Unit
 from storage.types import utcnow
 from storage.unit_sources import csv_units, vietnam_units
 from storage.units import by_code, subtree_ids, upsert_units
 
 
-async def test_migrations_reach_head_and_seed_kinds(app: App) -> None:
-    assert await current_revision(app.db) == "0001"
+async def test_migrations_reach_head_match_the_models_and_seed_kinds(app: App) -> None:
+    assert await current_revision(app.db) == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    def differences(connection: Connection) -> list[object]:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    async with app.db.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []  # every model change has its migration
     await app.migrate()  # idempotent
     async with app.db.transaction() as session:
         codes = (await session.scalars(select(ActivityKind.code))).all()

@@ -1,0 +1,135 @@
+"""The overseas register end to end on the fake Bot API server: add with buttons, duplicate warning, search,
+delete with a reason, template download and import with errors, and crafted buttons from another commune."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.config import Settings
+from storage.models import AuditEntry, OverseasRecord
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import HAI_VAN, BotProcess, invite, seed_units
+from tests.test_overseas_sheet import MESSY, xlsx
+from tests.test_telegram_e2e import Chat, bot_env
+
+OFFICER, STRANGER = 778001, 778002
+
+
+@pytest.fixture
+async def register_bot(
+    app: App, settings: Settings, telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    await seed_units(app)
+    assert settings.data_key is not None
+    env = bot_env(telegram, database_url, tmp_path, CAUNOI_DATA_KEY=settings.data_key.get_secret_value())
+    bot = BotProcess(env, tmp_path)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+async def join(app: App, telegram: FakeTelegram, user_id: int, unit: str, name: str) -> Chat:
+    chat = Chat(telegram, user_id)
+    await chat.send(f"/start {await invite(app, unit)}", "Họ và tên")
+    await chat.send(name, "Cảm ơn")
+    return chat
+
+
+async def records(app: App) -> list[OverseasRecord]:
+    async with app.db.transaction() as session:
+        return list((await session.scalars(select(OverseasRecord).order_by(OverseasRecord.id))).all())
+
+
+async def test_register_on_telegram(app: App, telegram: FakeTelegram, register_bot: BotProcess) -> None:
+    chat = await join(app, telegram, OFFICER, "20341", "Nguyễn Thị Lan")
+    await chat.send("/kieubao", "người địa phương và thân nhân")
+    await chat.tap("Thêm người", "Họ và tên của người đang ở nước ngoài")
+    await chat.send("trần   văn  hùng", "Giới tính")
+    await chat.tap("Nam", "Năm sinh")
+    await chat.send("1978", "nước nào")
+    await chat.send("Han", "Thành phố")
+    await chat.send("Seoul", "từ năm nào")
+    await chat.tap("Bỏ qua", "Nghề nghiệp")
+    await chat.tap("Lao động", "hội đoàn")
+    await chat.tap("Bỏ qua", "Cách liên lạc")
+    await chat.tap("Bỏ qua", "Họ và tên thân nhân")
+    await chat.send("Trần Thị Hoa", "quan hệ")
+    await chat.send("vợ", "Thôn")
+    await chat.send("Thôn Phú Hòa", "Số di động")
+    await chat.send("+84 905 111 222", "hội viên")
+    await chat.tap("Có", "Đóng góp")
+    await chat.send("Xây nhà tình nghĩa", "Tâm tư")
+    await chat.send("Muốn đưa con về học tiếng Việt", "Về thăm quê")
+    await chat.tap("Bỏ qua", "Khen thưởng")
+    review = await chat.tap("Bỏ qua", "kiểm tra lại")
+    assert "Trần Văn Hùng" in review and "Hàn Quốc" in review and "0905 111 222" in review
+    await chat.tap("Xác nhận và lưu", "Đã lưu thành hồ sơ #1")
+
+    await chat.send("/kieubao them", "Họ và tên")
+    await chat.send("Tran Van Hung", "Giới tính")
+    await chat.tap("Bỏ qua", "Năm sinh")
+    await chat.send("1979", "nước nào")
+    await chat.send("Hàn Quốc", "Thành phố")
+    await chat.send("Busan", "từ năm nào")
+    for _ in range(4):
+        await chat.tap("Bỏ qua", "?")
+    for _ in range(4):
+        await chat.tap("Bỏ qua", "?")
+    await chat.tap("Bỏ qua", "kiểm tra lại")
+    warning = await chat.tap("Xác nhận và lưu", "Có thể bị trùng")
+    assert "#1 Trần Văn Hùng (1978) · Hàn Quốc" in warning
+    await chat.tap("Cập nhật #1", "Đã cập nhật hồ sơ #1")
+    (record,) = await records(app)
+    assert (record.city, record.birth_year, record.full_name) == ("Busan", 1979, "Trần Văn Hùng")
+
+    found = await chat.send("/kieubao tim tran van hung", "hồ sơ khớp")
+    assert "Xây nhà" not in found
+    opened = await chat.tap("#1 Trần Văn Hùng", "Tình trạng")
+    assert "Muốn đưa con về học tiếng Việt" in opened and "Thân nhân trong nước: Trần Thị Hoa" in opened
+
+    intruder = await join(app, telegram, STRANGER, HAI_VAN, "Lê Văn Khách")
+    await intruder.send("/kieubao", "người địa phương và thân nhân")
+    menu = telegram.last_with_buttons(STRANGER)
+    screen = menu.buttons()[0]["callback_data"].split(":", 1)[0]
+    mark = intruder.seen
+    await telegram.press_data(STRANGER, f"{screen}:m:kieubao xem 1", menu)
+    answer = (await telegram.wait_for(STRANGER, "Không có hồ sơ #1", after=mark)).text
+    assert "Trần Văn Hùng" not in answer
+    await intruder.send("/kieubao tim hung", "Không tìm thấy")
+
+    await chat.send("/kieubao xem 1", "Tình trạng")
+    await chat.tap("Xóa theo yêu cầu", "Vì sao xóa")
+    await chat.send("Gia đình đề nghị xóa thông tin", "kiểm tra lại")
+    await chat.tap("Xóa dữ liệu cá nhân", "Đã xóa hồ sơ #1")
+    (record,) = await records(app)
+    assert record.deleted_at is not None and record.full_name is None and record.notes_enc is None
+
+    await chat.send("/kieubao mau", "Mỗi người một dòng")
+    await telegram.wait_until(lambda: any(m.method == "sendDocument" for m in telegram.messages_to(OFFICER)))
+    document = next(m for m in telegram.messages_to(OFFICER) if m.method == "sendDocument")
+    assert document.upload is not None
+    assert load_workbook(io.BytesIO(document.upload)).sheetnames == ["Danh sách", "Hướng dẫn"]
+
+    mark = chat.seen
+    await telegram.send_document(OFFICER, "danh sach kieu bao.xlsx", xlsx(MESSY))
+    checked = (await telegram.wait_for(OFFICER, "Kiểm tra tệp nhập", after=mark)).text
+    assert "✅ 3 dòng nhập được" in checked and "Dòng 10, cột “Điện thoại thân nhân”" in checked
+    await chat.tap("Nhập 3 hồ sơ", "Đã nhập 3 hồ sơ")
+    mark = chat.seen
+    await telegram.send_document(OFFICER, "ghi chu.txt", b"hello")
+    await telegram.wait_for(OFFICER, "chỉ nhập được tệp Excel", after=mark)
+    assert len([r for r in await records(app) if r.deleted_at is None]) == 3
+
+    async with app.db.transaction() as session:
+        actions = dict(
+            (await session.execute(select(AuditEntry.action, func.count()).group_by(AuditEntry.action))).all()
+        )
+    assert actions["overseas.searched"] == 2 and actions["overseas.viewed"] == 2 and actions["overseas.deleted"] == 1
+    assert actions["overseas.created"] == 1 and actions["overseas.updated"] == 1 and actions["overseas.imported"] == 1
