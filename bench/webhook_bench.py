@@ -37,14 +37,19 @@ PG_URL = os.environ.get("CAUNOI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgr
 ECHO_BOT = Path(__file__).with_name("echo_bot.py")
 
 
+async def empty_postgres(database_url: str) -> None:
+    """Benchmarks start from an empty schema (the local test database, never a production one)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    await connection.close()
+
+
 async def prepare(database_url: str, users: int, data_dir: Path) -> None:
     """Empty database, real units, and officers already joined (onboarding is not what is measured)."""
     if database_url.startswith("postgresql"):
-        import asyncpg
-
-        connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
-        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        await connection.close()
+        await empty_postgres(database_url)
     app = App(Settings(data_dir=data_dir, _env_file=None), database_url=database_url)  # type: ignore[call-arg]
     await app.migrate()
     await seed_units(app)

@@ -295,11 +295,10 @@ async def _search(ctx: Ctx, query: str) -> None:
         return
     text = [ctx.t("{total} record(s) match “{query}”:", total=total, query=query)]
     rows: list[tuple[Option, ...]] = []
-    for line in lines_found:
+    for line in lines_found:  # the choices are the list: numbered on Zalo and the console, buttons on Telegram
         short = _short(ctx, line.id, line.full_name, line.birth_year, line.country)
         relative = ctx.t(" · relative: {name}", name=line.relative_name) if line.relative_name else ""
-        text.append(f"{len(rows) + 1}. {short}{relative}")
-        rows.append((Option(f"m:kieubao xem {line.id}", short),))
+        rows.append((Option(f"m:kieubao xem {line.id}", short + relative),))
     if total > len(lines_found):
         text.append(ctx.t("Showing the first {shown}; type more of the name to narrow it down.", shown=len(rows)))
     rows.append(nav)

@@ -8,6 +8,7 @@ numbers where text was meant, dates where a year was meant — and exact about w
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -32,6 +34,8 @@ from storage.overseas import NOTE_FIELDS
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 15
+EXCEL_SERIALS = (3_000, 80_000)  # 1908 … 2119 as Excel day numbers; a four-digit year is never in this range
+DATE_TEXT = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(\d{4})\b")
 STATUS_STEP = Step("status", N_("Status"), "", Kind.CHOICE, required=False, options="overseas_status")
 COLUMNS: tuple[Step, ...] = (*OVERSEAS_FORM.steps, STATUS_STEP)
 VI, EN = I18n("vi"), I18n("en")
@@ -257,8 +261,12 @@ def _value(step: Step, cell: Any, today: date) -> Any:
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     if step.kind is Kind.YEAR:
+        if isinstance(cell, int) and EXCEL_SERIALS[0] <= cell <= EXCEL_SERIALS[1]:
+            cell = from_excel(cell)  # a date cell whose date format was lost shows as its serial number
         if isinstance(cell, datetime | date):
             cell = cell.year
+        if written_date := DATE_TEXT.search(str(cell)):
+            cell = written_date.group(1)
         return parse_year(str(cell), today)
     if isinstance(cell, datetime | date):
         cell = cell.strftime("%d/%m/%Y")

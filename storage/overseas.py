@@ -12,7 +12,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.personal import name_key
@@ -70,17 +70,13 @@ async def search(
     ]
     if country:
         matches.append(OverseasRecord.country == country)
-    where = (OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id), or_(*matches))
+    where = (OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id, scanning=True), or_(*matches))
     columns = (
         OverseasRecord.id, OverseasRecord.full_name, OverseasRecord.birth_year, OverseasRecord.country,
-        OverseasRecord.relative_name, OverseasRecord.unit_id,
+        OverseasRecord.relative_name, OverseasRecord.unit_id, func.count().over(),
     )  # fmt: skip
-    rows = await session.execute(select(*columns).where(*where).order_by(OverseasRecord.name_key).limit(limit))
-    lines = [Line(*row) for row in rows]
-    total = len(lines)
-    if total == limit:
-        total = await session.scalar(select(func.count()).select_from(OverseasRecord).where(*where)) or 0
-    return lines, total
+    rows = (await session.execute(select(*columns).where(*where).order_by(OverseasRecord.name_key).limit(limit))).all()
+    return [Line(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
 
 
 async def similar(
@@ -254,21 +250,21 @@ async def create_many(
     actor: Actor,
     now: datetime,
 ) -> int:
-    """Adds imported rows in one flush, skipping any whose (name, year, country) is already in the unit."""
+    """Adds imported rows with one multi-row INSERT, skipping any whose (name, year, country) the unit already has."""
     present = await identities(session, unit_id)
-    added = 0
+    batch = []
     for values in rows:
         identity = (name_key(values["full_name"]), values.get("birth_year"), values.get("country"))
         if identity in present:
             continue
         present.add(identity)
-        notes = _notes(values)
-        record = OverseasRecord(
-            unit_id=unit_id, status=values.get("status") or "abroad", source="import", created_by_id=actor.person_id,
-            created_at=now, updated_at=now, notes_enc=cipher.encrypt(notes) if notes else None,
-        )  # fmt: skip
-        _apply(record, values)
-        session.add(record)
-        added += 1
-    await session.flush()
-    return added
+        notes, relative = _notes(values), values.get("relative_name")
+        batch.append({
+            **{field: values.get(field) for field in PERSONAL_FIELDS}, "unit_id": unit_id,
+            "name_key": identity[0], "relative_key": name_key(relative) if relative else None,
+            "status": values.get("status") or "abroad", "source": "import", "created_by_id": actor.person_id,
+            "created_at": now, "updated_at": now, "notes_enc": cipher.encrypt(notes) if notes else None,
+        })  # fmt: skip
+    if batch:
+        await session.execute(insert(OverseasRecord), batch)
+    return len(batch)

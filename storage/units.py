@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit
@@ -82,11 +82,16 @@ class Scope:
     def everything(cls) -> Scope:
         return cls(None, subtree=True)
 
-    def clause(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+    def clause(self, column: ColumnElement[int], *, scanning: bool = False) -> ColumnElement[bool]:
+        """``unit_id`` within the scope. A query that reads every row anyway (a substring search) says
+        ``scanning``: the subtree test then stays off the unit index, as fetching the rows unit by unit through
+        the index is several times slower than one pass over the table (SQLite measured 460 ms vs 95 ms)."""
         if self.unit_id is None:
             return true()
         if not self.subtree:
             return column == self.unit_id
+        if scanning:
+            column = column + literal_column("0")
         tree = select(Unit.id).where(Unit.id == self.unit_id).cte("scope_tree", recursive=True)
         tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
         return column.in_(select(tree.c.id))

@@ -109,6 +109,25 @@ def test_missing_columns_and_size_limits(monkeypatch: pytest.MonkeyPatch) -> Non
     assert check(xlsx(rows), TODAY, can_encrypt=True).fatal
 
 
+def test_years_written_as_dates_and_merged_cells() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Danh sách kiều bào"])
+    sheet.merge_cells("A1:D1")  # a merged title row
+    sheet.append(["Họ và tên", "Ngày sinh", "Quốc gia", "Thân nhân"])
+    sheet.append(["Nguyễn Văn An", 29221, "Lào", "Nguyễn Văn Bình"])  # 1/1/1980 as a bare Excel day number
+    sheet.append(["Trần Thị Bích", "02/03/1975", "Lào", None])
+    sheet.append(["Lê Văn Cường", "năm 1990", None, None])
+    sheet.merge_cells("C4:C5")  # one country for two people: the second row's cell is empty
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = check(buffer.getvalue(), TODAY, can_encrypt=True)
+    assert [values.get("birth_year") for _, values in result.rows] == [1980, 1975]
+    assert [(p.row, p.column) for p in result.problems] == [(5, "Quốc gia cư trú")]
+    assert "không được để trống" in result.problems[0].text(VI)
+
+
 def test_notes_without_a_key_are_refused_per_row() -> None:
     data = xlsx([["Họ và tên", "Quốc gia", "Tâm tư, nguyện vọng"], ["Nguyễn Văn An", "Lào", "Muốn về quê"]])
     result = check(data, TODAY, can_encrypt=False)
