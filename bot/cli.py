@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.app import App
 from bot.config import Settings
 from bot.i18n import I18n
@@ -71,6 +73,27 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--unit", required=True, help="unit code the people belong to")
     load.add_argument("--yes", action="store_true", help="import the valid rows (without it: only check)")
 
+    schedule = sub.add_parser("schedule", help="report schedules: who reports what, how often, by when").add_subparsers(
+        dest="action", required=True
+    )
+    schedule.add_parser("list", help="every schedule")
+    for action, text in (("add", "add a schedule"), ("edit", "change a schedule (only the options given)")):
+        edit = schedule.add_parser(action, help=text)
+        edit.add_argument("code", help="short code, e.g. dnnd-6thang")
+        edit.add_argument("--name", help="the report's name, e.g. 'Báo cáo 6 tháng công tác đối ngoại nhân dân'")
+        edit.add_argument("--period", choices=("month", "quarter", "half", "year"))
+        edit.add_argument("--level", help="level of the units that report, e.g. commune")
+        edit.add_argument("--unit", help="only units under this unit code (default: everywhere)")
+        edit.add_argument("--deadline", help="day/month ('10/6') or days after the period ends ('15')")
+        edit.add_argument("--only", help="only these periods of the year, e.g. '1' (first half)")
+        edit.add_argument("--before", help="reminder days before the deadline (default 7,3,1,0)")
+        edit.add_argument("--after", help="reminder days after the deadline (default 1,3)")
+        edit.add_argument("--plan", help="the plan it comes from, e.g. 'Kế hoạch 183-KH/MTTW'")
+    for action in ("disable", "enable"):
+        schedule.add_parser(action, help=f"{action} a schedule").add_argument("code")
+    reminders = sub.add_parser("reminders", help="the reminder scheduler").add_subparsers(dest="action", required=True)
+    reminders.add_parser("sweep", help="work out and enqueue what is due now (`caunoi run` does this every minute)")
+
     datakey = sub.add_parser("datakey", help="the key that encrypts notes").add_subparsers(dest="action", required=True)
     datakey.add_parser("new", help="print a new key for CAUNOI_DATA_KEY")
     return parser
@@ -124,6 +147,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             await _export(app, args)
         elif args.command == "kieubao":
             await _overseas(app, args)
+        elif args.command == "schedule":
+            await _schedule(app, args)
+        elif args.command == "reminders":
+            from bot.reminders import sweep
+            from storage.types import utcnow
+
+            result = await sweep(app.db, settings, utcnow())
+            print(f"reminders: {result.reminded_units} unit(s), {result.digests} digest(s), "
+                  f"{result.messages} message(s) queued for delivery by `caunoi run`")  # fmt: skip
     finally:
         await app.close()
     return 0
@@ -293,3 +325,47 @@ async def _export_register(app: App, args: argparse.Namespace) -> None:
     else:
         output.write_text(register_to_csv(rows), encoding="utf-8")
     print(f"{len(rows)} record(s) written to {output}", file=sys.stderr)
+
+
+async def _schedule(app: App, args: argparse.Namespace) -> None:
+    from bot.periods import parse_deadline, parse_offsets
+    from handlers.schedule_admin import describe
+    from storage import audit, schedules
+    from storage.models import ReportSchedule
+    from storage.types import utcnow
+    from storage.units import by_code
+
+    i18n = I18n(app.settings.default_language)
+    actor = f"cli:{getpass.getuser()}"
+    async with app.db.transaction() as session:
+        if args.action == "list":
+            for schedule in (await session.scalars(select(ReportSchedule).order_by(ReportSchedule.id))).all():
+                print(f"{schedule.code:24s} {describe(i18n, schedule)}")
+            return
+        if args.action in ("disable", "enable"):
+            schedule = await schedules.save(
+                session, args.code, create=False, now=utcnow(), active=args.action == "enable"
+            )
+            audit.record(session, f"schedule.{args.action}d", actor_label=actor, object_type="report_schedule",
+                         object_id=schedule.id)  # fmt: skip
+            print(f"{args.action}d: {schedule.code}")
+            return
+        rule = parse_deadline(args.deadline) if args.deadline else None
+        root = None
+        if args.unit:
+            unit = await by_code(session, args.unit)
+            if unit is None:
+                raise ValueError(f"unknown unit code {args.unit!r}")
+            root = unit.id
+        schedule = await schedules.save(
+            session, args.code, create=args.action == "add", now=utcnow(), name=args.name, period_type=args.period,
+            level=args.level, root_unit_id=root, plan_ref=args.plan,
+            deadline_days_after=rule.days_after_end if rule else None, deadline_day=rule.day if rule else None,
+            deadline_month=rule.month if rule else None,
+            only_periods=[int(part) for part in args.only.replace(",", " ").split()] if args.only else None,
+            remind_before=parse_offsets(args.before) if args.before else None,
+            remind_after=parse_offsets(args.after) if args.after else None,
+        )  # fmt: skip
+        audit.record(session, f"schedule.{'created' if args.action == 'add' else 'changed'}", actor_label=actor,
+                     object_type="report_schedule", object_id=schedule.id)  # fmt: skip
+        print(f"{'added' if args.action == 'add' else 'changed'}: {schedule.code} {describe(i18n, schedule)}")

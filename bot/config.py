@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     invite_max_failures: int = 5
     invite_lockout_minutes: int = 15
 
+    reminder_hours: tuple[int, int] = (7, 21)
+    reminder_sweep_seconds: int = 60
+
     outbox_max_attempts: int = 10
     processed_update_retention_days: int = 14
 

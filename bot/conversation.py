@@ -30,6 +30,7 @@ from bot.engine.parsers import parse_choice
 from bot.engine.replies import Option
 from bot.engine.runner import FormEnv, FormRunner, Input, new_state
 from bot.i18n import i18n_for
+from bot.notify import EVERGREEN
 from bot.registry import Registry
 from storage import conversations, outbox
 from storage.crypto import Cipher
@@ -189,7 +190,8 @@ class ConversationService:
 
     async def _on_callback(self, ctx: Ctx, data: str) -> None:
         parsed = parse_callback(data)
-        if parsed is None or parsed[0] != ctx.conversation.screen:
+        evergreen = parsed is not None and parsed[0] == EVERGREEN and parsed[1].startswith("m:")
+        if parsed is None or (parsed[0] != ctx.conversation.screen and not evergreen):
             ctx.notice = ctx.t("That button belongs to an earlier message.")
             ctx.say(ctx.t("That button belongs to an earlier message. Here is where we are now:"))
             await self._reshow(ctx, fallback_menu=True)
@@ -291,8 +293,9 @@ class ConversationService:
         answers: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        """Begins a form, or resumes the draft already open for it. With ``answers`` (editing a stored record) the
-        form opens on its review screen; ``extra`` travels in the draft to the submit function."""
+        """Begins a form, or resumes the draft already open for it. ``answers`` pre-fill steps (editing a stored
+        record, pre-computed figures): the form asks only the others, then shows its review; ``extra`` travels in the
+        draft to the submit function."""
         conversation = ctx.conversation
         if answers is None and conversation.flow == form_name and conversation.state:
             ctx.say(ctx.t("You have an unfinished draft; let us continue where you left off."))
@@ -307,7 +310,7 @@ class ConversationService:
             replies = (await runner.start(state)).replies
         else:
             state["answers"] = dict(answers)
-            state["done"] = [step.name for step in form.visible(answers)]
+            state["done"] = [step.name for step in form.visible(answers) if step.name in answers]
             replies = await runner.render(state)
         conversation.flow = form_name
         self._keep(ctx, form, state)

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, fetcher, make_bot, poll, register_commands
 from bot.channels.telegram_webhook import make_webhook_app, webhook_secret
 from bot.config import Settings
+from bot.reminders import sweep
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,15 +74,24 @@ async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitabl
 
 
 def _background(app: App, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    """Delivery; forgetting processed-update keys after the retention period (platforms stop redelivering long
+    """Delivery; the reminder sweep (every worker runs it; the reminder log keeps each reminder single); forgetting
+    processed-update keys after the retention period (platforms stop redelivering long
     before); and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
 
     async def prune() -> None:
         await app.service.prune_processed(utcnow() - timedelta(days=app.settings.processed_update_retention_days))
 
+    async def remind() -> None:
+        result = await sweep(app.db, app.settings, app.service.clock())
+        if result.messages:
+            log.info("reminders: %d unit(s), %d digest(s), %d message(s)", result.reminded_units, result.digests,
+                     result.messages)  # fmt: skip
+            app.worker.wake()
+
     tasks = [
         asyncio.create_task(app.worker.run(stop)),
         asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "pruning processed updates")),
+        asyncio.create_task(_every(app.settings.reminder_sweep_seconds, stop, remind, "reminder sweep")),
     ]
     if app.db.is_sqlite:
         tasks.append(asyncio.create_task(_every(CHECKPOINT_EVERY, stop, app.db.checkpoint, "SQLite checkpoint")))

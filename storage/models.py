@@ -276,3 +276,86 @@ class OverseasImport(Base):
     status: Mapped[str] = mapped_column(String(16), default="checked")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReportSchedule(Base):
+    """A recurring report: who must send it (units of ``level`` under ``root_unit_id``), how often, and by when.
+
+    The deadline is ``deadline_days_after`` the period's end, or a day and month (``deadline_day``/``deadline_month``);
+    ``only_periods`` limits it to some periods of the year (e.g. [1]: the first half only)."""
+
+    __tablename__ = "report_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    period_type: Mapped[str] = mapped_column(String(8))
+    level: Mapped[str] = mapped_column(String(32))
+    root_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    deadline_days_after: Mapped[int | None] = mapped_column(Integer)
+    deadline_day: Mapped[int | None] = mapped_column(Integer)
+    deadline_month: Mapped[int | None] = mapped_column(Integer)
+    only_periods: Mapped[list[int]] = mapped_column(JSON, default=list)
+    remind_before: Mapped[list[int]] = mapped_column(JSON, default=lambda: [7, 3, 1, 0])
+    remind_after: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 3])
+    plan_ref: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PeriodicReport(Base):
+    """A unit's report for one period of a schedule: figures (pre-filled, confirmed), narrative, review status."""
+
+    __tablename__ = "periodic_reports"
+    __table_args__ = (UniqueConstraint("schedule_id", "period_key", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("report_schedules.id"))
+    period_key: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    results: Mapped[str | None] = mapped_column(Text)
+    difficulties: Mapped[str | None] = mapped_column(Text)
+    proposals: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class PeriodicReportEvent(Base):
+    """Each step of a report's life — submitted, returned (with a comment), resubmitted, approved — who and when."""
+
+    __tablename__ = "periodic_report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("periodic_reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReminderLog(Base):
+    """One reminder (or digest, or nudge) per (schedule, period, unit, kind, deadline), enforced by the database:
+    two workers, a restart or a clock jump cannot send it twice. A changed deadline starts a fresh series."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("schedule_id", "period_key", "unit_id", "kind", "deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("report_schedules.id"))
+    period_key: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    deadline: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)

@@ -32,7 +32,8 @@ async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime
          "status": PENDING, "attempts": 0, "not_before": now, "created_at": now}
         for m in messages
     ]  # fmt: skip
-    await session.execute(insert(OutboxMessage.__table__).values(rows))
+    for start in range(0, len(rows), 1000):  # SQLite allows 32,766 bound values per statement
+        await session.execute(insert(OutboxMessage.__table__).values(rows[start : start + 1000]))
 
 
 async def claim(

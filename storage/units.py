@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -71,6 +72,9 @@ async def subtree_ids(session: AsyncSession, root_id: int) -> list[int]:
     return list((await session.scalars(select(tree.c.id))).all())
 
 
+_CTE_NAMES = itertools.count()  # two scopes in one query (a schedule's and a supervisor's) need distinct names
+
+
 @dataclass(frozen=True)
 class Scope:
     """The units whose records a person may see: one unit, a unit and everything below it, or (admin) all."""
@@ -92,6 +96,6 @@ class Scope:
             return column == self.unit_id
         if scanning:
             column = column + literal_column("0")
-        tree = select(Unit.id).where(Unit.id == self.unit_id).cte("scope_tree", recursive=True)
+        tree = select(Unit.id).where(Unit.id == self.unit_id).cte(f"scope_tree_{next(_CTE_NAMES)}", recursive=True)
         tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
         return column.in_(select(tree.c.id))

@@ -1,0 +1,29 @@
+"""Messages to people other than the one being answered (an officer's report returned, a reminder, a digest):
+written to the outbox in the caller's transaction, one per messenger account, in each person's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.replies import Reply
+from bot.i18n import I18n, i18n_for
+from storage import outbox, schedules
+
+EVERGREEN = 0  # buttons in pushed messages carry screen 0: commands stay valid however old the message is
+
+
+async def to_units(
+    session: AsyncSession, unit_ids: Iterable[int], roles: tuple[str, ...], build: Callable[[I18n], Reply],
+    now: datetime,
+) -> int:  # fmt: skip
+    """Enqueues ``build(i18n)`` for every reachable account of the units' people with ``roles``; returns how many."""
+    messages = [
+        outbox.Outgoing(r.channel, r.chat_id, r.identity_id, build(i18n_for(r.language)).to_json())
+        for r in await schedules.recipients(session, unit_ids, roles)
+        if not r.unreachable
+    ]
+    await outbox.enqueue(session, messages, now)
+    return len(messages)

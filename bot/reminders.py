@@ -1,0 +1,180 @@
+"""The reminder sweep: run every minute by every worker, it works out what is due now and enqueues it once.
+
+Nothing is scheduled ahead in memory or in the outbox: each sweep recomputes from the schedules and the submitted
+reports, so a changed schedule or a new submission takes effect at once. The ``reminder_log`` unique key
+(schedule, period, unit, kind, deadline) is claimed in the same transaction as the outbox rows, so two workers, a
+restart or a clock jumping back cannot send a reminder twice. Sweeps do nothing at night (21:00–07:00 local by
+default): what fell due at night goes out with the first sweep of the morning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.engine.replies import Option, Reply
+from bot.i18n import I18n, i18n_for
+from bot.notify import EVERGREEN, to_units
+from bot.periods import Period, due_offset, periods_in_window
+from storage import outbox, schedules
+from storage.db import Database
+from storage.models import ReminderLog, ReportSchedule
+
+DIGEST_LISTED = 25
+
+
+@dataclass
+class SweepResult:
+    reminded_units: int = 0
+    digests: int = 0
+    messages: int = 0
+
+
+def is_quiet(settings: Settings, local: datetime) -> bool:
+    start, end = settings.reminder_hours
+    return not start <= local.hour < end
+
+
+async def sweep(db: Database, settings: Settings, now: datetime) -> SweepResult:
+    """One pass over every active schedule; each schedule in its own transaction."""
+    result = SweepResult()
+    zone = ZoneInfo(settings.timezone)
+    local = now.astimezone(zone)
+    if is_quiet(settings, local):
+        return result
+    today = local.date()
+    async with db.transaction() as session:
+        ids = [schedule.id for schedule in await schedules.active(session)]
+    for schedule_id in ids:
+        async with db.transaction() as session:
+            schedule = await session.get(ReportSchedule, schedule_id)
+            if schedule is None or not schedule.active:
+                continue
+            await _sweep_schedule(session, schedule, today, now, result)
+    return result
+
+
+async def _sweep_schedule(
+    session: AsyncSession, schedule: ReportSchedule, today: date, now: datetime, result: SweepResult
+) -> None:
+    before, after = schedule.remind_before or [0], schedule.remind_after or []
+    window = periods_in_window(schedule.period_type, schedules.rule_of(schedule), today,
+                               days_before=max(before, default=0), days_after=max(after, default=0) + 1)  # fmt: skip
+    for period, deadline in window:
+        if not schedules.applies(schedule, period):
+            continue
+        kind = due_offset(deadline, today, before, after)
+        if kind is None:
+            continue
+        expected = await schedules.expected_units(session, schedule)
+        done = await schedules.reports_for(session, schedule.id, period.key)
+        late = [unit for unit in expected if unit.id not in done or done[unit.id].status not in schedules.DONE]
+        sent = await remind(session, schedule, period, deadline, [unit.id for unit in late], kind, today, now)
+        result.reminded_units += sent.units
+        result.messages += sent.messages
+        if kind == "0" or kind.startswith("+"):
+            digests = await digest(session, schedule, period, deadline, expected, done, "digest" + kind, today, now)
+            result.digests += digests.units
+            result.messages += digests.messages
+
+
+@dataclass
+class Sent:
+    units: int = 0
+    messages: int = 0
+
+
+async def claim(
+    session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: list[int], kind: str,
+    now: datetime,
+) -> list[int]:  # fmt: skip
+    """Inserts the log rows that do not exist yet and returns their units: exactly these may be messaged."""
+    if not unit_ids:
+        return []
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    claimed: list[int] = []
+    for start in range(0, len(unit_ids), 1000):
+        rows = [
+            {"schedule_id": schedule.id, "period_key": period.key, "unit_id": unit_id, "kind": kind,
+             "deadline": deadline, "created_at": now, "recipients": 0}
+            for unit_id in unit_ids[start : start + 1000]
+        ]  # fmt: skip
+        statement = insert(ReminderLog).values(rows).on_conflict_do_nothing().returning(ReminderLog.unit_id)
+        claimed.extend((await session.scalars(statement)).all())
+    return claimed
+
+
+def _when(i18n: I18n, deadline: date, today: date) -> str:
+    days = (deadline - today).days
+    if days > 0:
+        return i18n.t("{days} day(s) left", days=days)
+    if days == 0:
+        return i18n.t("due today")
+    return i18n.t("{days} day(s) late", days=-days)
+
+
+def officer_reminder(i18n: I18n, schedule: ReportSchedule, period: Period, deadline: date, today: date) -> Reply:
+    text = i18n.t(
+        "{report} — {period}: due {deadline} ({when}). Your unit has not submitted it yet. Type /baocaoky to file it.",
+        report=schedule.name, period=period.label(i18n), deadline=i18n.date(deadline),
+        when=_when(i18n, deadline, today),
+    )  # fmt: skip
+    button = Option(f"m:baocaoky {schedule.id} {period.key}", i18n.t("File the report now"))
+    return Reply(text=text, title=i18n.t("Reminder"), rows=((button,),), screen=EVERGREEN)
+
+
+async def remind(
+    session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: list[int], kind: str,
+    today: date, now: datetime,
+) -> Sent:  # fmt: skip
+    """Claims (schedule, period, unit, kind) for each unit and enqueues the reminder to its reachable officers."""
+    claimed = await claim(session, schedule, period, deadline, unit_ids, kind, now)
+    count = await to_units(session, claimed, ("officer",),
+                           lambda i18n: officer_reminder(i18n, schedule, period, deadline, today), now)  # fmt: skip
+    return Sent(len(claimed), count)
+
+
+def digest_reply(
+    i18n: I18n, schedule: ReportSchedule, period: Period, deadline: date, done: int, total: int, missing: list[str]
+) -> Reply:
+    lines = [i18n.t("{report} — {period} (due {deadline}): {done}/{total} units have submitted.",
+                    report=schedule.name, period=period.label(i18n), deadline=i18n.date(deadline), done=done,
+                    total=total)]  # fmt: skip
+    if missing:
+        shown = ", ".join(missing[:DIGEST_LISTED])
+        more = i18n.t(" and {count} more", count=len(missing) - DIGEST_LISTED) if len(missing) > DIGEST_LISTED else ""
+        lines.append(i18n.t("Not yet: {units}{more}.", units=shown, more=more))
+    rows = [(Option(f"m:tiendo {schedule.id} {period.key}", i18n.t("Details")),)]
+    if missing:
+        rows.insert(0, (Option(f"m:nhactre {schedule.id} {period.key}", i18n.t("Remind all late units")),))
+    return Reply(text="\n".join(lines), title=i18n.t("Reporting progress"), rows=tuple(rows), screen=EVERGREEN)
+
+
+async def digest(
+    session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date,
+    expected: Iterable[schedules.Expected], done: dict[int, object], kind: str, today: date, now: datetime,
+) -> Sent:  # fmt: skip
+    """One message per supervising unit (the parent of expected units) to its supervisors."""
+    by_parent: dict[int, list[schedules.Expected]] = defaultdict(list)
+    for unit in expected:
+        if unit.parent_id is not None:
+            by_parent[unit.parent_id].append(unit)
+    claimed = await claim(session, schedule, period, deadline, sorted(by_parent), kind, now)
+    submitted = {unit_id for unit_id, report in done.items() if getattr(report, "status", None) in schedules.DONE}
+    messages = []
+    for r in await schedules.recipients(session, claimed, ("supervisor", "admin")):
+        units = by_parent[r.unit_id]
+        missing = [unit.name for unit in units if unit.id not in submitted]
+        reply = digest_reply(i18n_for(r.language), schedule, period, deadline, len(units) - len(missing), len(units),
+                             missing)  # fmt: skip
+        if not r.unreachable:
+            messages.append(outbox.Outgoing(r.channel, r.chat_id, r.identity_id, reply.to_json()))
+    await outbox.enqueue(session, messages, now)
+    return Sent(len(claimed), len(messages))
