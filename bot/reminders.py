@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
-from bot.notify import EVERGREEN, to_units
+from bot.notify import EVERGREEN
 from bot.periods import Period, due_offset, periods_in_window
 from storage import outbox, schedules
 from storage.db import Database
@@ -134,11 +134,18 @@ async def remind(
     session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: list[int], kind: str,
     today: date, now: datetime,
 ) -> Sent:  # fmt: skip
-    """Claims (schedule, period, unit, kind) for each unit and enqueues the reminder to its reachable officers."""
-    claimed = await claim(session, schedule, period, deadline, unit_ids, kind, now)
-    count = await to_units(session, claimed, ("officer",),
-                           lambda i18n: officer_reminder(i18n, schedule, period, deadline, today), now)  # fmt: skip
-    return Sent(len(claimed), count)
+    """Claims (schedule, period, unit, kind) for each unit with a reachable officer and enqueues their reminders.
+    A unit nobody can be told about yet is not claimed: an officer who joins later still gets the reminder."""
+    people = [r for r in await schedules.recipients(session, unit_ids, ("officer",)) if not r.unreachable]
+    claimed = set(await claim(session, schedule, period, deadline, sorted({r.unit_id for r in people}), kind, now))
+    messages = [
+        outbox.Outgoing(r.channel, r.chat_id, r.identity_id,
+                        officer_reminder(i18n_for(r.language), schedule, period, deadline, today).to_json())
+        for r in people
+        if r.unit_id in claimed
+    ]  # fmt: skip
+    await outbox.enqueue(session, messages, now)
+    return Sent(len(claimed), len(messages))
 
 
 def digest_reply(
@@ -166,15 +173,17 @@ async def digest(
     for unit in expected:
         if unit.parent_id is not None:
             by_parent[unit.parent_id].append(unit)
-    claimed = await claim(session, schedule, period, deadline, sorted(by_parent), kind, now)
+    people = [r for r in await schedules.recipients(session, by_parent, ("supervisor", "admin")) if not r.unreachable]
+    claimed = set(await claim(session, schedule, period, deadline, sorted({r.unit_id for r in people}), kind, now))
     submitted = {unit_id for unit_id, report in done.items() if getattr(report, "status", None) in schedules.DONE}
     messages = []
-    for r in await schedules.recipients(session, claimed, ("supervisor", "admin")):
+    for r in people:
+        if r.unit_id not in claimed:
+            continue
         units = by_parent[r.unit_id]
         missing = [unit.name for unit in units if unit.id not in submitted]
         reply = digest_reply(i18n_for(r.language), schedule, period, deadline, len(units) - len(missing), len(units),
                              missing)  # fmt: skip
-        if not r.unreachable:
-            messages.append(outbox.Outgoing(r.channel, r.chat_id, r.identity_id, reply.to_json()))
+        messages.append(outbox.Outgoing(r.channel, r.chat_id, r.identity_id, reply.to_json()))
     await outbox.enqueue(session, messages, now)
     return Sent(len(claimed), len(messages))
