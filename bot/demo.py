@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from storage import audit
+from storage import audit, schedules
 from storage.models import ChannelIdentity, Conversation, Person
 from storage.people import Role
 from storage.types import utcnow
@@ -15,6 +18,7 @@ from storage.units import by_code, upsert_units
 DEMO_USER = "demo-officer"
 DEMO_UNIT = "20341"  # Phường Tam Kỳ, Thành phố Đà Nẵng (GSO code, 2025 administrative map)
 DEMO_NAME = "Nguyễn Thị Demo"
+DEMO_PROVINCE = "48"  # Thành phố Đà Nẵng
 
 
 async def prepare_demo(app: App) -> None:
@@ -28,6 +32,8 @@ async def prepare_demo(app: App) -> None:
                 ChannelIdentity.channel == "console", ChannelIdentity.external_id == DEMO_USER
             )
         )
+        if not await schedules.active(session):
+            await _demo_schedules(session)
         if identity is not None and identity.person_id is not None:
             return
         unit = await by_code(session, DEMO_UNIT)
@@ -52,3 +58,17 @@ async def prepare_demo(app: App) -> None:
             session.add(Conversation(identity_id=identity.id, state={}, screen=0))
         identity.person_id = person.id
         audit.record(session, "demo.prepared", actor_label="caunoi demo", object_type="unit", object_id=unit.code)
+
+
+async def _demo_schedules(session: AsyncSession) -> None:
+    """The two deadlines of Đà Nẵng's (formerly Tam Kỳ's) plan, as if set up at the start of the year."""
+    province = await by_code(session, DEMO_PROVINCE)
+    assert province is not None
+    since = datetime(utcnow().year, 1, 1, tzinfo=UTC)
+    common = dict(level="commune", root_unit_id=province.id, plan_ref="Kế hoạch 183-KH/MTTQ-BTT (mẫu)")
+    await schedules.save(session, "dnnd-6thang", create=True, now=since, period_type="half", only_periods=[1],
+                         name="Báo cáo 6 tháng công tác đối ngoại nhân dân", deadline_day=10, deadline_month=6,
+                         **common)  # fmt: skip
+    await schedules.save(session, "dnnd-nam", create=True, now=since, period_type="year",
+                         name="Báo cáo năm công tác đối ngoại nhân dân", deadline_day=10, deadline_month=11,
+                         **common)  # fmt: skip

@@ -12,18 +12,21 @@ HELP_BY_ROLE = {
         "directives. To begin, send the invite code your district gave you."
     ),
     "officer": N_(
-        "You can report an activity of your unit (/baocao), see your recent reports (/cuatoi), cancel what you "
-        "are doing (/huy) and switch language (/ngonngu). In any form you can type “quay lại” to go back, "
-        "“bỏ qua” to skip an optional question and “hủy” to cancel."
+        "You can report an activity (/baocao), see your recent reports (/cuatoi), file a periodic report "
+        "(/baocaoky), see what is due (/nhacviec), keep the list of overseas Vietnamese and their relatives "
+        "(/kieubao), cancel what you are doing (/huy) and switch language (/ngonngu). In any form you can type "
+        "“quay lại” to go back, “bỏ qua” to skip an optional question and “hủy” to cancel."
     ),
     "supervisor": N_(
-        "As a supervising officer you can report activities of your own unit (/baocao) and see your recent "
-        "reports (/cuatoi). Invites for your communes are created with the command line for now: "
-        "caunoi invite create --unit CODE."
+        "As a supervising officer you see who has reported (/tiendo), review periodic reports (approve, or return "
+        "with a comment), remind late units with one tap, and see the overseas Vietnamese register of your units "
+        "(/kieubao). You can also report your own unit's activities (/baocao, /baocaoky). Invites for your "
+        "communes are created with the command line for now: caunoi invite create --unit CODE."
     ),
     "admin": N_(
-        "As an administrator you can do everything an officer can. Units, invites and exports are managed with "
-        "the command line: caunoi units import-vn, caunoi invite create, caunoi export activities."
+        "As an administrator you can do everything a supervisor can, and set report schedules and deadlines "
+        "(/lichbaocao). Units, invites and exports are managed with the command line: caunoi units import-vn, "
+        "caunoi invite create, caunoi schedule, caunoi export."
     ),
 }
 

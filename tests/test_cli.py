@@ -58,3 +58,22 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     blocks = re.findall(r"```sh\n(.+?)\n```", readme.split("## Quick start", 1)[1].split("\n## ", 1)[0], re.S)
     assert len(blocks) == 2, blocks
     assert blocks[1].strip() in ci
+
+
+def test_schedules_from_the_command_line(tmp_path: Path) -> None:
+    assert caunoi(tmp_path, "units", "import-vn", "--province", "48").returncode == 0
+    added = caunoi(tmp_path, "schedule", "add", "dnnd-6thang", "--name", "Báo cáo 6 tháng công tác đối ngoại nhân dân",
+                   "--period", "half", "--only", "1", "--level", "commune", "--unit", "48", "--deadline", "10/6",
+                   "--plan", "Kế hoạch 183-KH/MTTQ-BTT")  # fmt: skip
+    assert added.returncode == 0 and "added: dnnd-6thang" in added.stdout, added.stderr
+    assert "trước ngày 10/6" in added.stdout and "chỉ kỳ 1" in added.stdout
+    changed = caunoi(tmp_path, "schedule", "edit", "dnnd-6thang", "--deadline", "15", "--before", "5,1")
+    assert "15 ngày sau khi hết kỳ" in changed.stdout and "nhắc trước 5, 1 ngày" in changed.stdout
+    assert caunoi(tmp_path, "schedule", "add", "dnnd-6thang", "--name", "x").returncode == 2  # exists
+    assert caunoi(tmp_path, "schedule", "add", "bad", "--name", "x", "--period", "year", "--level", "commune",
+                  "--deadline", "31/4").returncode == 2  # fmt: skip
+    assert caunoi(tmp_path, "schedule", "edit", "nope", "--deadline", "10/6").returncode == 2
+    assert caunoi(tmp_path, "schedule", "disable", "dnnd-6thang").returncode == 0
+    assert "đã tắt" in caunoi(tmp_path, "schedule", "list").stdout
+    swept = caunoi(tmp_path, "reminders", "sweep")
+    assert swept.returncode == 0 and "message(s) queued" in swept.stdout
