@@ -107,9 +107,9 @@ class DeliveryWorker:
         self.clock = clock
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
-        self._channel_buckets = {
-            name: TokenBucket(s.pace.per_second, max(1.0, s.pace.per_second)) for name, s in self.senders.items()
-        }
+        # No burst overall: a full bucket at start-up would double the rate in the first second, and platforms
+        # count per sliding second (Telegram answers 429 above about 30 messages in any one second).
+        self._channel_buckets = {name: TokenBucket(s.pace.per_second, 1.0) for name, s in self.senders.items()}
         self._chat_buckets: dict[tuple[str, str], TokenBucket] = {}
 
     def wake(self) -> None:

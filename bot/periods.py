@@ -96,7 +96,7 @@ def parse_period(key: str) -> Period:
 @dataclass(frozen=True)
 class DeadlineRule:
     """Either N days after the period ends, or a day and month ("trước ngày 10/6"): the first such date on or after
-    the period's start, so 10/6 is in the same year for the first half and 10/11 for the year."""
+    the period's start, so 10/6 is in the same year for the first half and 10/11 for the year; see ``serves``."""
 
     days_after_end: int | None = None
     day: int | None = None
@@ -119,6 +119,11 @@ class DeadlineRule:
             if candidate >= period.start:
                 return candidate
         raise AssertionError("unreachable: a day and month recur every year")
+
+    def serves(self, period: Period) -> bool:
+        """A day and month closes one period a year: the last one to start before it (10/6 is the first half's
+        deadline, not also the second half's of the year before). Days-after rules serve every period."""
+        return self.days_after_end is not None or period.next().start > self.deadline(period)
 
     def describe(self, i18n: I18n) -> str:
         if self.days_after_end is not None:

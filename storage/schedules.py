@@ -29,7 +29,8 @@ def applies(schedule: ReportSchedule, period: Period) -> bool:
     schedule existed (a schedule added in November does not make everyone late for June)."""
     if period.type != schedule.period_type or (schedule.only_periods and period.number not in schedule.only_periods):
         return False
-    return rule_of(schedule).deadline(period) >= schedule.created_at.astimezone(LOCAL).date()
+    rule = rule_of(schedule)
+    return rule.serves(period) and rule.deadline(period) >= schedule.created_at.astimezone(LOCAL).date()
 
 
 async def active(session: AsyncSession) -> list[ReportSchedule]:

@@ -9,6 +9,7 @@ users: they send text, photos and button presses, as updates by long polling or 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -117,8 +118,15 @@ class FakeUser:
 class FakeTelegram:
     """Start with ``await server.start()``; point the bot at ``server.url``."""
 
-    def __init__(self, token: str = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz") -> None:
+    def __init__(
+        self, token: str = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz", *, limits: tuple[float, float] | None = None
+    ) -> None:
+        """``limits`` = (messages per second overall, per chat): exceeding either answers 429, as Telegram does."""
         self.token = token
+        self.limits = limits
+        self._sent_at: collections.deque[float] = collections.deque()
+        self._chat_sent_at: dict[int, float] = {}
+        self.throttled = 0
         self.spec = load_spec()
         self.methods = {name.lower(): method for name, method in self.spec["methods"].items()}
         self.users: dict[int, FakeUser] = {}
@@ -452,7 +460,21 @@ class FakeTelegram:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if user.flood:
             raise ApiError(429, f"Too Many Requests: retry after {user.flood[0]}", retry_after=user.flood.pop(0))
+        if self.limits is not None:
+            self._within_limits(chat_id)
         return user
+
+    def _within_limits(self, chat_id: int) -> None:
+        """A sliding one-second window overall, and a minimum spacing per chat."""
+        overall, per_chat = self.limits or (0.0, 0.0)
+        now = time.monotonic()
+        while self._sent_at and now - self._sent_at[0] >= 1.0:
+            self._sent_at.popleft()
+        if len(self._sent_at) >= overall or now - self._chat_sent_at.get(chat_id, -1e9) < 1.0 / per_chat:
+            self.throttled += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._sent_at.append(now)
+        self._chat_sent_at[chat_id] = now
 
     def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
         raw = params.get("reply_markup")

@@ -57,6 +57,10 @@ def test_deadlines() -> None:
     leap = DeadlineRule(day=29, month=2)
     assert leap.deadline(Period("year", 2028)) == date(2028, 2, 29)
     assert leap.deadline(Period("year", 2026)) == date(2026, 2, 28)  # no 29 February: the last day of February
+    assert by_10_june.serves(Period("half", 2026, 1)) and not by_10_june.serves(Period("half", 2025, 2))
+    assert [q for q in range(1, 5) if by_10_june.serves(Period("quarter", 2026, q))] == [2]
+    assert [m for m in range(1, 13) if by_10_june.serves(Period("month", 2026, m))] == [6]
+    assert DeadlineRule(days_after_end=5).serves(Period("month", 2026, 3))
     with pytest.raises(ValueError):
         DeadlineRule(day=31, month=4)
     with pytest.raises(ValueError):
