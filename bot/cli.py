@@ -23,7 +23,7 @@ from bot.i18n import I18n
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="caunoi", description="Cầu Nối: reporting bot for the Fatherland Front")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the Telegram bot (long polling, or webhook when CAUNOI_WEBHOOK_URL is set)")
+    sub.add_parser("run", help="run the bot on Telegram and/or Zalo (polling, or webhooks when their URLs are set)")
     demo = sub.add_parser("demo", help="chat with the bot in this terminal (no token needed)")
     demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
 
@@ -121,9 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.command == "run":
-        from bot.runtime import run_telegram
+        from bot.runtime import run_bot
 
-        await run_telegram(settings)
+        await run_bot(settings)
         return 0
     if args.command == "demo":
         return await _demo(settings, reset=args.reset)

@@ -34,6 +34,20 @@ class Settings(BaseSettings):
 
     data_key: SecretStr | None = None
 
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_webhook_path: str = "/zalo/webhook"
+    zalo_rate_per_second: float = 10.0
+    zalo_chat_rate_per_second: float = 1.0
+    zalo_chat_burst: int = 5
+
+    public_url: str | None = None
+    link_secret: SecretStr | None = None
+    link_ttl_hours: int = 24
+    notify_every_messenger: bool = False
+
     invite_ttl_hours: int = 168
     invite_max_failures: int = 5
     invite_lockout_minutes: int = 15

@@ -17,12 +17,12 @@ EVERGREEN = 0  # buttons in pushed messages carry screen 0: commands stay valid 
 
 async def to_units(
     session: AsyncSession, unit_ids: Iterable[int], roles: tuple[str, ...], build: Callable[[I18n], Reply],
-    now: datetime,
+    now: datetime, *, every_messenger: bool = False,
 ) -> int:  # fmt: skip
     """Enqueues ``build(i18n)`` for every reachable account of the units' people with ``roles``; returns how many."""
     messages = [
         outbox.Outgoing(r.channel, r.chat_id, r.identity_id, build(i18n_for(r.language)).to_json())
-        for r in await schedules.recipients(session, unit_ids, roles)
+        for r in await schedules.recipients(session, unit_ids, roles, every_messenger=every_messenger)
         if not r.unreachable
     ]
     await outbox.enqueue(session, messages, now)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,13 +58,14 @@ async def sweep(db: Database, settings: Settings, now: datetime) -> SweepResult:
             schedule = await session.get(ReportSchedule, schedule_id)
             if schedule is None or not schedule.active:
                 continue
-            await _sweep_schedule(session, schedule, today, now, result)
+            await _sweep_schedule(session, schedule, today, now, result, settings.notify_every_messenger)
     return result
 
 
 async def _sweep_schedule(
-    session: AsyncSession, schedule: ReportSchedule, today: date, now: datetime, result: SweepResult
-) -> None:
+    session: AsyncSession, schedule: ReportSchedule, today: date, now: datetime, result: SweepResult,
+    every_messenger: bool,
+) -> None:  # fmt: skip
     before, after = schedule.remind_before or [0], schedule.remind_after or []
     window = periods_in_window(schedule.period_type, schedules.rule_of(schedule), today,
                                days_before=max(before, default=0), days_after=max(after, default=0) + 1)  # fmt: skip
@@ -76,11 +78,13 @@ async def _sweep_schedule(
         expected = await schedules.expected_units(session, schedule)
         done = await schedules.reports_for(session, schedule.id, period.key)
         late = [unit for unit in expected if unit.id not in done or done[unit.id].status not in schedules.DONE]
-        sent = await remind(session, schedule, period, deadline, [unit.id for unit in late], kind, today, now)
+        sent = await remind(session, schedule, period, deadline, [unit.id for unit in late], kind, today, now,
+                            every_messenger=every_messenger)  # fmt: skip
         result.reminded_units += sent.units
         result.messages += sent.messages
         if kind == "0" or kind.startswith("+"):
-            digests = await digest(session, schedule, period, deadline, expected, done, "digest" + kind, today, now)
+            digests = await digest(session, schedule, period, deadline, expected, done, "digest" + kind, today, now,
+                                   every_messenger=every_messenger)  # fmt: skip
             result.digests += digests.units
             result.messages += digests.messages
 
@@ -111,6 +115,23 @@ async def claim(
     return claimed
 
 
+async def unclaimed(
+    session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: Iterable[int], kind: str
+) -> list[int]:
+    """The units not yet reminded: a read, so a sweep with nothing new to send takes no write lock."""
+    done = set(
+        (
+            await session.scalars(
+                select(ReminderLog.unit_id).where(
+                    ReminderLog.schedule_id == schedule.id, ReminderLog.period_key == period.key,
+                    ReminderLog.kind == kind, ReminderLog.deadline == deadline,
+                )
+            )
+        ).all()
+    )  # fmt: skip
+    return [unit_id for unit_id in unit_ids if unit_id not in done]
+
+
 def _when(i18n: I18n, deadline: date, today: date) -> str:
     days = (deadline - today).days
     if days > 0:
@@ -132,11 +153,15 @@ def officer_reminder(i18n: I18n, schedule: ReportSchedule, period: Period, deadl
 
 async def remind(
     session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: list[int], kind: str,
-    today: date, now: datetime,
+    today: date, now: datetime, *, every_messenger: bool = False,
 ) -> Sent:  # fmt: skip
     """Claims (schedule, period, unit, kind) for each unit with a reachable officer and enqueues their reminders.
     A unit nobody can be told about yet is not claimed: an officer who joins later still gets the reminder."""
-    people = [r for r in await schedules.recipients(session, unit_ids, ("officer",)) if not r.unreachable]
+    pending = await unclaimed(session, schedule, period, deadline, unit_ids, kind)
+    if not pending:
+        return Sent()
+    people = [r for r in await schedules.recipients(session, pending, ("officer",), every_messenger=every_messenger)
+              if not r.unreachable]  # fmt: skip
     claimed = set(await claim(session, schedule, period, deadline, sorted({r.unit_id for r in people}), kind, now))
     messages = [
         outbox.Outgoing(r.channel, r.chat_id, r.identity_id,
@@ -166,14 +191,19 @@ def digest_reply(
 
 async def digest(
     session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date,
-    expected: Iterable[schedules.Expected], done: dict[int, object], kind: str, today: date, now: datetime,
+    expected: Iterable[schedules.Expected], done: dict[int, object], kind: str, today: date, now: datetime, *,
+    every_messenger: bool = False,
 ) -> Sent:  # fmt: skip
     """One message per supervising unit (the parent of expected units) to its supervisors."""
     by_parent: dict[int, list[schedules.Expected]] = defaultdict(list)
     for unit in expected:
         if unit.parent_id is not None:
             by_parent[unit.parent_id].append(unit)
-    people = [r for r in await schedules.recipients(session, by_parent, ("supervisor", "admin")) if not r.unreachable]
+    pending = await unclaimed(session, schedule, period, deadline, by_parent, kind)
+    if not pending:
+        return Sent()
+    people = [r for r in await schedules.recipients(session, pending, ("supervisor", "admin"),
+                                                    every_messenger=every_messenger) if not r.unreachable]  # fmt: skip
     claimed = set(await claim(session, schedule, period, deadline, sorted({r.unit_id for r in people}), kind, now))
     submitted = {unit_id for unit_id, report in done.items() if getattr(report, "status", None) in schedules.DONE}
     messages = []

@@ -1,4 +1,4 @@
-"""``caunoi run``: the Telegram bot in polling or webhook mode, with the delivery worker and housekeeping."""
+"""``caunoi run``: Telegram and/or Zalo, each polling or on webhooks, with delivery, reminders and housekeeping."""
 
 from __future__ import annotations
 
@@ -10,27 +10,58 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import aiohttp
 from aiohttp import web
 
 from bot.app import App
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, fetcher, make_bot, poll, register_commands
-from bot.channels.telegram_webhook import make_webhook_app, webhook_secret
+from bot.channels.telegram_webhook import add_telegram_route
+from bot.channels.zalo import ZaloClient, ZaloSender, add_zalo_route
+from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
+from bot.downloads import Downloads
 from bot.reminders import sweep
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY = 3600
 CHECKPOINT_EVERY = 1.0
+MAX_BODY = 1024 * 1024
 
 
-async def run_telegram(settings: Settings) -> None:
-    """Runs until SIGINT/SIGTERM; every piece of state it needs is in the database, so a restart resumes."""
-    secret = webhook_secret(settings) if settings.webhook_url else None
-    bot = make_bot(settings)
+async def run_bot(settings: Settings) -> None:
+    """Runs every configured channel until SIGINT/SIGTERM; all state is in the database, so a restart resumes.
+
+    Telegram and Zalo each poll, or take webhooks on one shared web server (which also serves signed downloads when
+    ``CAUNOI_PUBLIC_URL`` is set); the delivery worker, reminder sweep and housekeeping run beside them.
+    """
+    if settings.telegram_bot_token is None and settings.zalo_bot_token is None:
+        raise SystemExit(
+            "Set CAUNOI_TELEGRAM_BOT_TOKEN and/or CAUNOI_ZALO_BOT_TOKEN; use 'caunoi demo' to try the bot without one."
+        )
     app = App(settings)
-    app.add_sender(TelegramSender(bot, settings))
-    app.service.fetchers["telegram"] = fetcher(bot)
+    downloads = Downloads(settings)
+    site = web.Application(client_max_size=MAX_BODY)
+    site.router.add_get("/healthz", _health)
+    listening = downloads.enabled
+    if downloads.enabled:
+        downloads.add_route(site)
+    bot = make_bot(settings) if settings.telegram_bot_token is not None else None
+    if bot is not None:
+        app.add_sender(TelegramSender(bot, settings))
+        app.service.fetchers["telegram"] = fetcher(bot)
+        if settings.webhook_url:
+            add_telegram_route(site, bot, app.service, settings)
+            listening = True
+    zalo_session = aiohttp.ClientSession() if settings.zalo_bot_token is not None else None
+    client = None
+    zalo_secret = None
+    if zalo_session is not None and settings.zalo_bot_token is not None:
+        client = ZaloClient(settings.zalo_api_url, settings.zalo_bot_token.get_secret_value(), zalo_session)
+        app.add_sender(ZaloSender(client, settings, downloads.link))
+        if settings.zalo_webhook_url:
+            zalo_secret = add_zalo_route(site, app.service, settings)
+            listening = True
     await app.migrate()
     gc.collect()
     gc.freeze()  # start-up objects (models, catalogs, compiled queries) live forever: keep them out of GC passes
@@ -39,27 +70,44 @@ async def run_telegram(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    tasks = _background(app, stop)
-    runner: web.AppRunner | None = None
+    tasks = _background(app, stop, downloads)
+    runner = web.AppRunner(site, access_log=None) if listening else None
     try:
-        await register_commands(bot, app.registry)
-        if secret is not None:
-            runner = web.AppRunner(make_webhook_app(bot, app.service, settings))
+        if runner is not None:
             await runner.setup()
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-            await bot.set_webhook(settings.webhook_url or "", secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-            log.info("webhook mode on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
-            await stop.wait()
-        else:
-            log.info("long polling %s", settings.telegram_api_url)
-            await poll(bot, app.service, stop)
+            log.info("web server on %s:%s", settings.webhook_host, settings.webhook_port)
+        if bot is not None:
+            await register_commands(bot, app.registry)
+            if settings.webhook_url:
+                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+                await bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+                log.info("Telegram webhook at %s", settings.webhook_path)
+            else:
+                log.info("Telegram long polling %s", settings.telegram_api_url)
+                tasks.append(asyncio.create_task(poll(bot, app.service, stop)))
+        if client is not None:
+            if zalo_secret is not None:
+                await client.call("setWebhook", url=settings.zalo_webhook_url, secret_token=zalo_secret)
+                log.info("Zalo webhook at %s", settings.zalo_webhook_path)
+            else:
+                log.info("Zalo long polling %s", settings.zalo_api_url)
+                tasks.append(asyncio.create_task(zalo_poll(client, app.service, stop)))
+        await stop.wait()
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         if runner is not None:
             await runner.cleanup()
-        await bot.session.close()
+        if bot is not None:
+            await bot.session.close()
+        if zalo_session is not None:
+            await zalo_session.close()
         await app.close()
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
 
 
 async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]], name: str) -> None:
@@ -73,13 +121,14 @@ async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitabl
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-def _background(app: App, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asyncio.Task[None]]:
     """Delivery; the reminder sweep (every worker runs it; the reminder log keeps each reminder single); forgetting
     processed-update keys after the retention period (platforms stop redelivering long
     before); and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
 
     async def prune() -> None:
         await app.service.prune_processed(utcnow() - timedelta(days=app.settings.processed_update_retention_days))
+        await asyncio.to_thread(downloads.prune)
 
     async def remind() -> None:
         result = await sweep(app.db, app.settings, app.service.clock())

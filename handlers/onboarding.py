@@ -11,7 +11,14 @@ from bot.i18n import N_
 from bot.registry import Command, Flow, Registry
 from storage import audit
 from storage.models import Person, Unit
-from storage.people import RedeemError, normalise_code, redeem_invite
+from storage.people import (
+    RedeemError,
+    create_link_code,
+    display_code,
+    normalise_code,
+    redeem_invite,
+    redeem_link_code,
+)
 
 PROFILE_FORM = Form(
     name="profile",
@@ -77,6 +84,10 @@ async def try_code(ctx: Ctx, text: str, *, explicit: bool) -> None:
         )
         return
     code = normalise_code(text)
+    linked = await redeem_link_code(ctx.session, code, ctx.now) if code and ctx.person is None else None
+    if linked is not None:
+        await _link(ctx, linked)
+        return
     result = await redeem_invite(ctx.session, code, ctx.now) if code else RedeemError.UNKNOWN
     if isinstance(result, RedeemError):
         ctx.identity.code_failures += 1
@@ -120,6 +131,29 @@ async def try_code(ctx: Ctx, text: str, *, explicit: bool) -> None:
     await ctx.service.start_form(ctx, PROFILE_FORM.name)
 
 
+async def _link(ctx: Ctx, person: Person) -> None:
+    """This messenger account now belongs to a person already registered on another one."""
+    ctx.identity.person_id, ctx.identity.code_failures = person.id, 0
+    ctx.person = person
+    ctx.set_language(person.language)
+    audit.record(ctx.session, "identity.linked", actor=person, object_type="person", object_id=person.id,
+                 channel=ctx.channel)  # fmt: skip
+    ctx.say(ctx.t("Linked. {name}, you can now use Cầu Nối here too; reminders come to the messenger you used last.",
+                  name=person.full_name))  # fmt: skip
+    await ctx.service.show_menu(ctx)
+
+
+async def link_command(ctx: Ctx, args: str) -> None:
+    """/lienket: a one-time code to type into the bot on the other messenger."""
+    assert ctx.person is not None
+    code = await create_link_code(ctx.session, ctx.person, ctx.now, timedelta(minutes=LINK_MINUTES))
+    audit.record(ctx.session, "identity.link_code", actor=ctx.person, object_type="person", object_id=ctx.person.id)
+    ctx.say(ctx.t("To use Cầu Nối on your other messenger (Zalo or Telegram), open the bot there and send this code "
+                  "within {minutes} minutes: {code}", minutes=LINK_MINUTES, code=display_code(code)))  # fmt: skip
+    await ctx.service.reshow_form(ctx)
+
+
+LINK_MINUTES = 15
 ROLE_NAMES = {"officer": N_("officer"), "supervisor": N_("supervising officer"), "admin": N_("administrator")}
 
 
@@ -137,5 +171,7 @@ async def save_profile(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any])
 
 def register(registry: Registry) -> None:
     registry.add_command(Command("start", start_command, N_("Start, or join with an invite code"), public=True))
+    registry.add_command(Command("lienket", link_command, N_("Use the bot on another messenger too"),
+                                 aliases=("link",)))  # fmt: skip
     registry.add_flow(Flow(PROFILE_FORM, save_profile))
     registry.text_fallback = stranger_text

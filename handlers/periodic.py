@@ -205,7 +205,14 @@ async def _tell_reviewer(ctx: Ctx, report: PeriodicReport, schedule: ReportSched
                       report=schedule.name, period=period.label(i18n))  # fmt: skip
         return Reply(text=text, rows=((Option(f"m:duyet {report.id}", i18n.t("Review it")),),), screen=EVERGREEN)
 
-    await to_units(ctx.session, [reviewer.unit_id], (reviewer.role,), notice, ctx.now)
+    await to_units(
+        ctx.session,
+        [reviewer.unit_id],
+        (reviewer.role,),
+        notice,
+        ctx.now,
+        every_messenger=ctx.settings.notify_every_messenger,
+    )
 
 
 async def todo_command(ctx: Ctx, args: str) -> None:

@@ -139,7 +139,7 @@ async def _details(ctx: Ctx, scope: Scope, schedule: ReportSchedule, period: Per
 async def _reachability(ctx: Ctx, unit_ids: list[int]) -> dict[int, str]:
     """Per unit: "ok" if some officer can be messaged, "blocked" if all blocked the bot, "none" without officers."""
     accounts: dict[int, list[bool]] = defaultdict(list)
-    for recipient in await schedules.recipients(ctx.session, unit_ids, ("officer",)):
+    for recipient in await schedules.recipients(ctx.session, unit_ids, ("officer",), every_messenger=True):
         accounts[recipient.unit_id].append(recipient.unreachable)
     return {
         unit_id: "none" if not accounts[unit_id] else "blocked" if all(accounts[unit_id]) else "ok"
@@ -159,7 +159,7 @@ async def nudge_command(ctx: Ctx, args: str) -> None:
     late = [unit.id for unit in expected if unit.id not in reports or reports[unit.id].status not in schedules.DONE]
     deadline = schedules.deadline_of(schedule, period)
     sent = await remind(ctx.session, schedule, period, deadline, late, f"nudge:{ctx.today.isoformat()}", ctx.today,
-                        ctx.now)  # fmt: skip
+                        ctx.now, every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
     audit.record(ctx.session, "periodic.nudged", actor=ctx.person, object_type="report_schedule",
                  object_id=schedule.id, period=period.key, units=sent.units, messages=sent.messages)  # fmt: skip
     if sent.units:
@@ -266,7 +266,8 @@ async def _decide(ctx: Ctx, report: PeriodicReport, *, approve: bool, comment: s
         button = Option(f"m:baocaoky {schedule.id} {period.key}", i18n.t("Correct the report"))
         return Reply(text=text, title=i18n.t("Report returned"), rows=((button,),), screen=EVERGREEN)
 
-    told = await to_units(ctx.session, [report.unit_id], ("officer",), notice, ctx.now)
+    told = await to_units(ctx.session, [report.unit_id], ("officer",), notice, ctx.now,
+                          every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
     done = ctx.t("Approved.") if approve else ctx.t("Returned; the unit's officers are told why.")
     ctx.say(done + " " + ctx.t("({count} message(s) sent)", count=told))
     await _details(ctx, scope_of(ctx.person), schedule, period)

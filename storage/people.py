@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, Invite, Person, Unit
+from storage.models import ChannelIdentity, Invite, LinkCode, Person, Unit
 from storage.units import Scope
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -98,3 +98,23 @@ def scope_of(person: Person) -> Scope:
     if person.unit_id is None:
         return Scope(-1)
     return Scope(person.unit_id, subtree=person.role == Role.SUPERVISOR)
+
+
+async def create_link_code(session: AsyncSession, person: Person, now: datetime, ttl: timedelta) -> str:
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    session.add(LinkCode(code_hash=hash_code(code), person_id=person.id, created_at=now, expires_at=now + ttl))
+    await session.flush()
+    return code
+
+
+async def redeem_link_code(session: AsyncSession, code: str, now: datetime) -> Person | None:
+    """The person the code was made for, if it is unused and unexpired; marks it used (once, even under a race)."""
+    link = await session.scalar(select(LinkCode).where(LinkCode.code_hash == hash_code(code)))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    claimed = await session.execute(
+        update(LinkCode).where(LinkCode.id == link.id, LinkCode.used_at.is_(None)).values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.get(Person, link.person_id)

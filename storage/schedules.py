@@ -98,8 +98,11 @@ class Recipient:
     unreachable: bool
 
 
-async def recipients(session: AsyncSession, unit_ids: Iterable[int], roles: tuple[str, ...]) -> list[Recipient]:
-    """Every account of every person with one of ``roles`` in the units, in chunks (a province is 3,300 units)."""
+async def recipients(
+    session: AsyncSession, unit_ids: Iterable[int], roles: tuple[str, ...], *, every_messenger: bool = False
+) -> list[Recipient]:
+    """The people with one of ``roles`` in the units, each on the messenger they used last (or on every one they
+    linked, with ``every_messenger``); in chunks, as a province is 3,300 units."""
     ids = list(unit_ids)
     found: list[Recipient] = []
     for start in range(0, len(ids), 500):
@@ -108,12 +111,15 @@ async def recipients(session: AsyncSession, unit_ids: Iterable[int], roles: tupl
                    Person.language, ChannelIdentity.unreachable_at)
             .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
             .where(Person.unit_id.in_(ids[start : start + 500]), Person.role.in_(roles))
-            .order_by(Person.id, ChannelIdentity.id)
+            .order_by(Person.id, ChannelIdentity.unreachable_at.is_(None).desc(), ChannelIdentity.last_seen_at.desc(),
+                      ChannelIdentity.id)
         )  # fmt: skip
-        found.extend(
-            Recipient(person, unit, channel, chat, identity, language or "vi", unreachable is not None)
-            for person, unit, channel, chat, identity, language, unreachable in await session.execute(query)
-        )
+        seen: set[int] = set()
+        for person, unit, channel, chat, identity, language, unreachable in await session.execute(query):
+            if person in seen and not every_messenger:
+                continue
+            seen.add(person)
+            found.append(Recipient(person, unit, channel, chat, identity, language or "vi", unreachable is not None))
     return found
 
 

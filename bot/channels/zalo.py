@@ -1,0 +1,218 @@
+"""Zalo Bot Platform: a small client over aiohttp (no Telegram library), inbound translation, sending, long polling.
+
+Zalo has no buttons, callbacks or edits: replies are rendered as plain text with numbered choices and the words
+that can be typed (``render_plain``), split at line boundaries within 2,000 characters. Updates carry no update id:
+the message id is the de-duplication key. Ids are opaque strings throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.plain import render_plain
+from bot.channels.telegram_webhook import checked_secret, secret_matches
+from bot.config import Settings
+from bot.conversation import ConversationService
+from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
+from bot.engine.events import Inbound
+from bot.engine.replies import Reply
+from bot.i18n import I18n
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+MAX_TEXT = 2000
+TEXT_EVENTS = {"message.text.received"}
+IMAGE_EVENTS = {"message.image.received"}
+
+
+class ZaloError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code, self.description = code, description
+
+
+class ZaloClient:
+    """``POST <base>/bot<token>/<method>`` with a JSON body; ``{"ok": false}`` answers raise ``ZaloError``."""
+
+    def __init__(self, base_url: str, token: str, session: aiohttp.ClientSession) -> None:
+        self.base = f"{base_url.rstrip('/')}/bot{token}"
+        self.session = session
+
+    async def call(self, method: str, wait: float = 30, **params: Any) -> Any:
+        try:
+            async with self.session.post(f"{self.base}/{method}", json=params,
+                                         timeout=aiohttp.ClientTimeout(total=wait)) as response:  # fmt: skip
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise ZaloError(0, f"network: {error!r}") from error
+        if not isinstance(body, dict) or not body.get("ok"):
+            body = body if isinstance(body, dict) else {}
+            raise ZaloError(int(body.get("error_code") or response.status), str(body.get("description", "")))
+        return body.get("result")
+
+    async def get_updates(self, seconds: int) -> list[dict[str, Any]]:
+        """The documented sample returns one update object, not a list: both shapes (and nothing) are handled."""
+        result = await self.call("getUpdates", wait=seconds + 10, timeout=str(seconds))
+        if not result:
+            return []
+        return result if isinstance(result, list) else [result]
+
+    async def send_message(self, chat_id: str, text: str) -> None:
+        await self.call("sendMessage", chat_id=chat_id, text=text)
+
+
+# ---- inbound -----------------------------------------------------------------------------------------------------
+
+
+def to_inbound(update: dict[str, Any]) -> Inbound | None:
+    """Private messages only; stickers and anything unsupported become "please type"."""
+    message = update.get("message") or {}
+    chat, sender = message.get("chat") or {}, message.get("from") or {}
+    if not message.get("message_id") or not chat.get("id") or not sender.get("id"):
+        return None
+    if str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
+        return None
+    common: dict[str, Any] = dict(
+        channel=CHANNEL, user_id=str(sender["id"]), chat_id=str(chat["id"]), update_key=str(message["message_id"]),
+        display_name=sender.get("display_name"),
+    )  # fmt: skip
+    event = update.get("event_name", "")
+    if event in TEXT_EVENTS and isinstance(message.get("text"), str) and message["text"].strip():
+        return Inbound(text=message["text"], **common)
+    if event in IMAGE_EVENTS and message.get("photo"):
+        return Inbound(photo=str(message["photo"]), **common)
+    return Inbound(unsupported=True, **common)
+
+
+# ---- outbound ----------------------------------------------------------------------------------------------------
+
+
+def split_lines(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces within ``limit`` characters, cut at line ends (a single over-long line is cut at a space)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [part for part in parts if part.strip()]
+
+
+class ZaloSender:
+    """Plain text only; a document becomes a short-lived signed link when the bot has a public URL."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self, client: ZaloClient, settings: Settings, links: Callable[[Reply], Awaitable[str | None]] | None = None
+    ) -> None:
+        self.client = client
+        self.links = links
+        self.language = settings.default_language
+        self.link_hours = settings.link_ttl_hours
+        self.pace = Pace(settings.zalo_rate_per_second, settings.zalo_chat_rate_per_second, settings.zalo_chat_burst)
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        text = render_plain(reply)
+        if reply.document is not None:
+            url = await self.links(reply) if self.links is not None else None
+            i18n = I18n(self.language)
+            if url:
+                text += "\n" + i18n.t("Download “{name}” (the link works for {hours} hours): {url}",
+                                      name=reply.document.filename, url=url, hours=self.link_hours)  # fmt: skip
+            else:
+                text += "\n" + i18n.t("Files cannot be sent on Zalo. Please use the bot on Telegram, or ask your "
+                                      "administrator for it from the command line.")  # fmt: skip
+        for part in split_lines(text):
+            try:
+                await self.client.send_message(chat_id, part)
+            except ZaloError as error:
+                raise _classify(error) from error
+
+
+def _classify(error: ZaloError) -> Exception:
+    if error.code == 0 or error.code == 429 or error.code >= 500:
+        return RetryLater(str(error))
+    if error.code == 403:
+        return Unreachable(str(error))
+    return Undeliverable(str(error))
+
+
+# ---- long polling ------------------------------------------------------------------------------------------------
+
+
+async def poll(client: ZaloClient, service: ConversationService, stop: asyncio.Event, poll_seconds: int = 30) -> None:
+    """Long polling; each update is handled (and committed) before the next call. Zalo documents no offset, so a
+    crash may mean a redelivery, which the message id makes harmless."""
+    with contextlib.suppress(ZaloError):
+        await client.call("deleteWebhook")
+    failures = 0
+    while not stop.is_set():
+        try:
+            updates = await client.get_updates(poll_seconds)
+            failures = 0
+        except ZaloError as error:
+            failures += 1
+            log.warning("Zalo getUpdates failed (%s); retrying", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=min(30, 2**failures))
+            continue
+        for update in updates:
+            event = to_inbound(update)
+            try:
+                if event is not None:
+                    await service.handle(event)
+            except Exception:  # the database is down: this update is lost to polling (no offset to retry with)
+                log.exception("a Zalo update could not be stored")
+
+
+# ---- webhook -----------------------------------------------------------------------------------------------------
+
+ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+def add_zalo_route(app: web.Application, service: ConversationService, settings: Settings) -> str:
+    """The webhook endpoint: the secret header compared in constant time, 200 only after the update is stored."""
+    secret = checked_secret(settings.zalo_webhook_secret, "CAUNOI_ZALO_WEBHOOK_SECRET")
+
+    async def receive(request: web.Request) -> web.Response:
+        if not secret_matches(request, ZALO_SECRET_HEADER, secret):
+            return web.Response(status=403, text="forbidden")
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="bad update")
+        updates = body if isinstance(body, list) else [body.get("result", body)] if isinstance(body, dict) else []
+        try:
+            for update in updates:
+                event = to_inbound(update) if isinstance(update, dict) else None
+                if event is not None:
+                    await service.handle(event)
+        except Exception:
+            log.exception("a Zalo update could not be stored; Zalo will retry it")
+            return web.Response(status=500, text="retry")
+        return web.json_response({"ok": True})
+
+    app.router.add_post(settings.zalo_webhook_path, receive)
+    return secret
