@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +41,13 @@ from storage.models import ProcessedUpdate
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(data)
+
 
 Fetcher = Callable[[Attachment], Awaitable[bytes]]
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -71,6 +80,7 @@ class ConversationService:
         self.zone = ZoneInfo(settings.timezone)
         self.cipher = cipher or Cipher(None)
         self.fetchers: dict[str, Fetcher] = {}
+        self.photo_fetchers: dict[str, Fetcher] = {}
         self._memo: dict[str, tuple[float, Any]] = {}
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -82,6 +92,7 @@ class ConversationService:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
+            event = await self._keep_photo(event)
             data = await self._fetch(event)
             try:
                 result = await self._handle_locked(event, data)
@@ -91,6 +102,24 @@ class ConversationService:
         if not result.duplicate and self.on_outbox is not None:
             self.on_outbox()
         return result
+
+    async def _keep_photo(self, event: Inbound) -> Inbound:
+        """A photo from a channel whose links expire (Zalo) is downloaded into the media folder before handling, and
+        the report keeps ``media:<sha256>.jpg``; if the download fails, the link itself is kept."""
+        fetch = self.photo_fetchers.get(event.channel)
+        if event.photo is None or fetch is None:
+            return event
+        try:
+            data = await fetch(Attachment(event.photo, "photo.jpg"))
+        except Exception:
+            log.warning("could not download a %s photo; keeping its link", event.channel, exc_info=True)
+            return event
+        if not data or len(data) > MAX_ATTACHMENT_BYTES:
+            return event
+        name = f"{hashlib.sha256(data).hexdigest()}.jpg"
+        folder = self.settings.data_dir / "media"
+        await asyncio.to_thread(_write_once, folder / name, data)
+        return replace(event, photo=f"media:{name}")
 
     async def _fetch(self, event: Inbound) -> bytes | None:
         """Downloads a sent file before the transaction opens, so no database lock is held over the network."""

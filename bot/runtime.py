@@ -59,6 +59,7 @@ async def run_bot(settings: Settings) -> None:
     if zalo_session is not None and settings.zalo_bot_token is not None:
         client = ZaloClient(settings.zalo_api_url, settings.zalo_bot_token.get_secret_value(), zalo_session)
         app.add_sender(ZaloSender(client, settings, downloads.link))
+        app.service.photo_fetchers["zalo"] = client.download
         if settings.zalo_webhook_url:
             zalo_secret = add_zalo_route(site, app.service, settings)
             listening = True

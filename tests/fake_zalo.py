@@ -21,6 +21,9 @@ ALLOWED = {
 }  # fmt: skip
 
 
+PHOTO = b"\xff\xd8\xff\xe0fake-jpeg-"
+
+
 class ZaloApiError(Exception):
     def __init__(self, code: int, description: str) -> None:
         super().__init__(description)
@@ -53,6 +56,7 @@ class FakeZalo:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._endpoint)
+        app.router.add_get("/photos/{name}", self._photo)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -77,8 +81,9 @@ class FakeZalo:
             {"event_name": "message.text.received", "message": self._message(user_id, text=text)}
         )
 
-    async def send_image(self, user_id: str, url: str = "https://photo.zalo.example/abc.jpg") -> dict[str, Any]:
-        message = self._message(user_id, photo=url, caption="")
+    async def send_image(self, user_id: str, url: str | None = None) -> dict[str, Any]:
+        """A photo as Zalo sends it: a URL (by default one this server answers with a small JPEG)."""
+        message = self._message(user_id, photo=url or f"{self.url}/photos/{next(self._ids)}.jpg", caption="")
         return await self._enqueue({"event_name": "message.image.received", "message": message})
 
     async def send_sticker(self, user_id: str) -> dict[str, Any]:
@@ -93,6 +98,9 @@ class FakeZalo:
             self.updates.append(update)
             self._changed.notify_all()
         return update
+
+    async def _photo(self, request: web.Request) -> web.Response:
+        return web.Response(body=PHOTO + request.match_info["name"].encode(), content_type="image/jpeg")
 
     # ---- what the bot sent -------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from bot.channels.telegram_webhook import checked_secret, secret_matches
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
-from bot.engine.events import Inbound
+from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
 from bot.i18n import I18n
 
@@ -67,6 +67,12 @@ class ZaloClient:
 
     async def send_message(self, chat_id: str, text: str) -> None:
         await self.call("sendMessage", chat_id=chat_id, text=text)
+
+    async def download(self, attachment: Attachment) -> bytes:
+        """Zalo gives photos as URLs, which do not last: fetch the bytes (at most 10 MB)."""
+        async with self.session.get(attachment.ref, timeout=aiohttp.ClientTimeout(total=30)) as response:
+            response.raise_for_status()
+            return await response.content.read(10 * 1024 * 1024 + 1)
 
 
 # ---- inbound -----------------------------------------------------------------------------------------------------
