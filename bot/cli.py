@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
         edit.add_argument("--plan", help="the plan it comes from, e.g. 'Kế hoạch 183-KH/MTTW'")
     for action in ("disable", "enable"):
         schedule.add_parser(action, help=f"{action} a schedule").add_argument("code")
+    report = sub.add_parser("report", help="compiled reports").add_subparsers(dest="action", required=True)
+    summary = report.add_parser("summary", help="figures and files for a unit's subtree and a period (audited)")
+    summary.add_argument("--unit", required=True, help="unit code: that unit and everything below it")
+    summary.add_argument("--period", help="2026-H1, 2026-Q2, 2026-05 or 2026 (default: the period being reported)")
+    summary.add_argument("--format", choices=("xlsx", "docx", "png", "json"), default="json")
+    summary.add_argument("--output", type=Path, help="file to write (png: two charts, -hoat-dong and -tien-do)")
     reminders = sub.add_parser("reminders", help="the reminder scheduler").add_subparsers(dest="action", required=True)
     reminders.add_parser("sweep", help="work out and enqueue what is due now (`caunoi run` does this every minute)")
 
@@ -149,6 +155,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             await _overseas(app, args)
         elif args.command == "schedule":
             await _schedule(app, args)
+        elif args.command == "report":
+            await _report(app, args)
         elif args.command == "reminders":
             from bot.reminders import sweep
             from storage.types import utcnow
@@ -369,3 +377,29 @@ async def _schedule(app: App, args: argparse.Namespace) -> None:
         audit.record(session, f"schedule.{'created' if args.action == 'add' else 'changed'}", actor_label=actor,
                      object_type="report_schedule", object_id=schedule.id)  # fmt: skip
         print(f"{'added' if args.action == 'add' else 'changed'}: {schedule.code} {describe(i18n, schedule)}")
+
+
+async def _report(app: App, args: argparse.Namespace) -> None:
+    import base64
+    import json
+
+    from handlers.summary import cli_summary
+    from storage.types import utcnow
+
+    zone = ZoneInfo(app.settings.timezone)
+    today, actor = utcnow().astimezone(zone).date(), f"cli:{getpass.getuser()}"
+    async with app.db.transaction() as session:
+        summary, documents = await cli_summary(session, args.unit, args.period, args.format, today, zone, actor)
+    if args.format == "json":
+        text = json.dumps(summary.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return
+    for document in documents:
+        target = args.output or Path(document.filename)
+        if args.output and len(documents) > 1:
+            target = args.output.with_name(f"{args.output.stem}-{document.filename.rsplit('-', 1)[-1]}")
+        target.write_bytes(base64.b64decode(document.content_b64))
+        print(f"written: {target}", file=sys.stderr)

@@ -513,7 +513,9 @@ class FakeTelegram:
         return self._message(user, method, caption, params.get("caption") or "", params, **media)
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
-        return self._captioned(params, "sendPhoto", photo=str(params["photo"]))
+        photo = str(params["photo"])
+        upload = params.get("@file:" + photo.removeprefix("attach://")) if photo.startswith("attach://") else None
+        return self._captioned(params, "sendPhoto", photo=photo, upload=upload)
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
         document = str(params.get("document", "attach://document"))

@@ -204,7 +204,11 @@ class TelegramSender:
         if reply.document:
             data = base64.b64decode(reply.document.content_b64)
             caption = html.escape(reply.document.caption[:MAX_CAPTION], quote=False) or None
-            await self.bot.send_document(chat_id, BufferedInputFile(data, reply.document.filename), caption=caption)
+            upload = BufferedInputFile(data, reply.document.filename)
+            if reply.document.image:
+                await self.bot.send_photo(chat_id, upload, caption=caption)
+            else:
+                await self.bot.send_document(chat_id, upload, caption=caption)
             if not reply.text:
                 return
         parts = html_parts(reply)

@@ -144,7 +144,13 @@ class ZaloSender:
         if reply.document is not None:
             url = await self.links(reply) if self.links is not None else None
             i18n = I18n(self.language)
-            if url:
+            if url and reply.document.image:  # a chart: Zalo shows photos given by URL
+                try:
+                    await self.client.call("sendPhoto", chat_id=chat_id, photo=url,
+                                           caption=reply.document.caption[:MAX_TEXT])  # fmt: skip
+                except ZaloError as error:
+                    raise _classify(error) from error
+            elif url:
                 text += "\n" + i18n.t("Download “{name}” (the link works for {hours} hours): {url}",
                                       name=reply.document.filename, url=url, hours=self.link_hours)  # fmt: skip
             else:

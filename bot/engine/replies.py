@@ -22,6 +22,7 @@ class Document:
     filename: str
     content_b64: str
     caption: str = ""
+    image: bool = False  # a picture (a chart): shown as a photo where the channel can
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,234 @@
+"""The compiled figures of a subtree for a period: what every output (chat, xlsx, docx, charts, JSON) is made from.
+
+Each figure is one aggregate query over the raw rows (grouped by unit), so a province of 3,300 communes and a million
+activity reports is summed by the database, not in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import I18n
+from bot.periods import Period
+from storage import schedules
+from storage.models import ActivityKind, ActivityReport, OverseasRecord, PeriodicReport, ReportSchedule, Unit
+from storage.units import Scope
+
+NOTABLE = 8
+_VI = I18n("vi")
+
+
+@dataclass
+class UnitFigures:
+    unit_id: int
+    code: str
+    name: str
+    level: str
+    activities: int = 0
+    participants: int = 0
+    foreign_participants: int = 0
+    money_vnd: int = 0
+    overseas_added: int = 0
+    overseas_updated: int = 0
+
+
+@dataclass
+class Completeness:
+    """DHIS2's reporting rate and timeliness for one schedule's period in the subtree."""
+
+    schedule: str
+    period_key: str
+    deadline: date
+    expected: int
+    submitted: int
+    on_time: int
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Narrative:
+    unit: str
+    results: str | None
+    difficulties: str | None
+    proposals: str | None
+
+
+@dataclass
+class Notable:
+    day: date
+    unit: str
+    kind: str
+    title: str
+    participants: int
+    partner_country: str | None
+
+
+@dataclass
+class Summary:
+    root_code: str
+    root_name: str
+    period: Period
+    start: date
+    end: date
+    units: list[UnitFigures]
+    by_kind: dict[str, int]
+    kind_names: dict[str, str]
+    completeness: list[Completeness]
+    narratives: list[Narrative]
+    notable: list[Notable]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(unit, name) for unit in self.units)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["period"] = self.period.key
+        data["totals"] = {name: self.total(name) for name in TOTALS}
+        return data
+
+
+TOTALS = ("activities", "participants", "foreign_participants", "money_vnd", "overseas_added", "overseas_updated")
+
+
+async def compile_summary(session: AsyncSession, root: Unit, period: Period, today: date, zone: ZoneInfo) -> Summary:
+    """Figures for ``root`` and every unit below it, for the part of ``period`` that has passed."""
+    scope = Scope(root.id, subtree=True)
+    start, end = period.start, min(period.end, today)
+    units = {
+        row.id: UnitFigures(row.id, row.code, row.name, row.level)
+        for row in await session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.level).where(scope.clause(Unit.id)).order_by(Unit.name)
+        )
+    }
+    in_period = (ActivityReport.activity_date.between(start, end), scope.clause(ActivityReport.unit_id))
+    rows = await session.execute(
+        select(ActivityReport.unit_id, func.count(), func.coalesce(func.sum(ActivityReport.participants), 0),
+               func.coalesce(func.sum(ActivityReport.foreign_participants), 0),
+               func.coalesce(func.sum(ActivityReport.money_vnd), 0))
+        .where(*in_period).group_by(ActivityReport.unit_id)
+    )  # fmt: skip
+    for unit_id, count, people, foreign, money in rows:
+        figures = units[unit_id]
+        figures.activities, figures.participants = count, int(people)
+        figures.foreign_participants, figures.money_vnd = int(foreign), int(money)
+    kinds = select(ActivityReport.kind_code, func.count()).where(*in_period).group_by(ActivityReport.kind_code)
+    by_kind: dict[str, int] = {kind: count for kind, count in await session.execute(kinds)}
+    begin = datetime.combine(start, time(), zone)
+    finish = datetime.combine(end + timedelta(days=1), time(), zone)
+    live = (OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id))
+    for column, condition in (
+        ("overseas_added", (OverseasRecord.created_at >= begin, OverseasRecord.created_at < finish)),
+        ("overseas_updated", (OverseasRecord.created_at < begin, OverseasRecord.updated_at >= begin,
+                              OverseasRecord.updated_at < finish)),
+    ):  # fmt: skip
+        query = select(OverseasRecord.unit_id, func.count()).where(*live, *condition).group_by(OverseasRecord.unit_id)
+        for unit_id, count in await session.execute(query):
+            setattr(units[unit_id], column, count)
+    kind_names = {code: name for code, name in await session.execute(select(ActivityKind.code, ActivityKind.name_vi))}
+    notable = [
+        Notable(day, units[unit_id].name, kind, title, people, country)
+        for day, unit_id, kind, title, people, country in await session.execute(
+            select(ActivityReport.activity_date, ActivityReport.unit_id, ActivityReport.kind_code, ActivityReport.title,
+                   ActivityReport.participants, ActivityReport.partner_country)
+            .where(*in_period).order_by(ActivityReport.participants.desc(), ActivityReport.id).limit(NOTABLE)
+        )
+    ]  # fmt: skip
+    completeness, narratives = await _reporting(session, root, scope, period, units)
+    return Summary(root.code, root.name, period, start, end, list(units.values()), by_kind, kind_names,
+                   completeness, narratives, notable)  # fmt: skip
+
+
+async def _reporting(
+    session: AsyncSession, root: Unit, scope: Scope, period: Period, units: dict[int, UnitFigures]
+) -> tuple[list[Completeness], list[Narrative]]:
+    """Completeness of every active schedule of this period type, and the periodic reports' narrative parts."""
+    completeness, narratives = [], []
+    for schedule in await schedules.active(session):
+        if not schedules.applies(schedule, period):
+            continue
+        expected = await schedules.expected_units(session, schedule, within=scope)
+        if not expected:
+            continue
+        reports = await schedules.reports_for(session, schedule.id, period.key, [unit.id for unit in expected])
+        done = [report for report in reports.values() if report.status in schedules.DONE]
+        completeness.append(Completeness(
+            schedule.name, period.key, schedules.deadline_of(schedule, period), len(expected), len(done),
+            sum(1 for report in done if not report.late),
+            [unit.name for unit in expected if unit.id not in {report.unit_id for report in done}],
+        ))  # fmt: skip
+        narratives.extend(
+            Narrative(units[report.unit_id].name, report.results, report.difficulties, report.proposals)
+            for report in sorted(done, key=lambda r: units[r.unit_id].name)
+        )
+    return completeness, narratives
+
+
+async def periodic_rows(session: AsyncSession, root: Unit, period: Period) -> list[tuple[PeriodicReport, str, str]]:
+    """The periodic reports of the period in the subtree, with their schedule's and unit's names."""
+    scope = Scope(root.id, subtree=True)
+    query = (
+        select(PeriodicReport, ReportSchedule.name, Unit.name)
+        .join(ReportSchedule, ReportSchedule.id == PeriodicReport.schedule_id)
+        .join(Unit, Unit.id == PeriodicReport.unit_id)
+        .where(PeriodicReport.period_key == period.key, scope.clause(PeriodicReport.unit_id))
+        .order_by(Unit.name)
+    )
+    return [(report, schedule, unit) for report, schedule, unit in await session.execute(query)]
+
+
+async def activity_rows(session: AsyncSession, root: Unit, summary: Summary) -> Any:
+    """Every activity of the period in the subtree, streamed (a province's half-year is hundreds of thousands)."""
+    scope = Scope(root.id, subtree=True)
+    query = (
+        select(ActivityReport.activity_date, Unit.code, Unit.name, ActivityReport.kind_code, ActivityReport.title,
+               ActivityReport.place, ActivityReport.partner_country, ActivityReport.participants,
+               ActivityReport.foreign_participants, ActivityReport.money_vnd)
+        .join(Unit, Unit.id == ActivityReport.unit_id)
+        .where(ActivityReport.activity_date.between(summary.start, summary.end), scope.clause(ActivityReport.unit_id))
+        .order_by(ActivityReport.activity_date, ActivityReport.id)
+    )  # fmt: skip
+    return await session.stream(query.execution_options(yield_per=5000))
+
+
+async def completeness_history(
+    session: AsyncSession, root: Unit, period: Period, count: int = 12
+) -> list[tuple[str, float | None]]:
+    """Share of expected reports submitted, per period of the last year (``count`` periods back, up to a year),
+    over every active schedule of that period type; None where nothing was expected."""
+    scope = Scope(root.id, subtree=True)
+    active = await schedules.active(session)
+    periods = [period]
+    while len(periods) < count and periods[-1].previous().end >= period.start.replace(year=period.start.year - 1):
+        periods.append(periods[-1].previous())
+    history = []
+    for item in reversed(periods):
+        expected = submitted = 0
+        for schedule in active:
+            if not schedules.applies(schedule, item):
+                continue
+            units = await schedules.expected_units(session, schedule, within=scope)
+            reports = await schedules.reports_for(session, schedule.id, item.key, [unit.id for unit in units])
+            expected += len(units)
+            submitted += sum(1 for report in reports.values() if report.status in schedules.DONE)
+        history.append((item.label(_VI), 100 * submitted / expected if expected else None))
+    return history
+
+
+async def register_by_country(session: AsyncSession, root: Unit) -> list[tuple[str, str, str, int]]:
+    """Overseas records counted per unit and country: numbers, no personal details."""
+    scope = Scope(root.id, subtree=True)
+    query = (
+        select(Unit.code, Unit.name, OverseasRecord.country, func.count())
+        .select_from(OverseasRecord)
+        .join(Unit, Unit.id == OverseasRecord.unit_id)
+        .where(OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id))
+        .group_by(Unit.code, Unit.name, OverseasRecord.country)
+        .order_by(Unit.name, func.count().desc())
+    )
+    return [(code, name, country or "", count) for code, name, country, count in await session.execute(query)]
