@@ -224,6 +224,7 @@ def activity_chart(summary: Summary) -> Any:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     units = sorted((u for u in summary.units if u.activities), key=lambda u: (-u.activities, u.name))
     labels = [u.name for u in units[:CHART_UNITS]]
@@ -237,6 +238,7 @@ def activity_chart(summary: Summary) -> Any:
     axes.bar_label(bars, padding=3, fontsize=10)
     axes.set_title(f"Số hoạt động đối ngoại nhân dân — {summary.period.label(VI)}\n{summary.root_name}", fontsize=12)
     axes.set_xlabel("Số hoạt động")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.tick_params(axis="y", labelsize=10)
     axes.spines[["top", "right"]].set_visible(False)
     if not labels:
