@@ -1,0 +1,142 @@
+"""Summaries at province scale: 3,300 communes and 1,000,000 activity reports over a year. Times and peak memory of
+the chat figures and of each file (xlsx, docx, png), beside the plain SQL aggregate on the same database.
+
+Run:  python bench/summary_bench.py [--db sqlite|postgres|both] [--communes 3300] [--reports 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from bench.webhook_bench import PG_URL, empty_postgres  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.periods import Period  # noqa: E402
+from bot.summary import compile_summary  # noqa: E402
+from handlers.summary import produce  # noqa: E402
+from storage.models import ActivityReport, Person, Unit  # noqa: E402
+from storage.units import UnitRow, upsert_units  # noqa: E402
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+KINDS = ["tuyen_truyen", "thong_tin_doi_ngoai", "giao_luu_huu_nghi", "doan_quoc_te", "bien_gioi", "nhan_dao_tu_thien"]
+TODAY = date(2026, 12, 31)
+PERIOD = Period("half", 2026, 1)
+
+
+async def populate(app: App, communes: int, reports: int) -> Unit:
+    rng = random.Random(7)
+    rows = [UnitRow("P", "Tỉnh Mẫu", "province")] + [
+        UnitRow(f"P{i:05d}", f"Xã Mẫu {i}", "commune", "P") for i in range(communes)
+    ]
+    now = datetime(2026, 12, 31, tzinfo=UTC)
+    async with app.db.transaction() as session:
+        await upsert_units(session, rows)
+        units = list((await session.scalars(select(Unit.id).where(Unit.level == "commune"))).all())
+        person = Person(full_name="Cán bộ mẫu", role="officer", unit_id=units[0], language="vi")
+        session.add(person)
+        await session.flush()
+        reporter = person.id
+    for start in range(0, reports, 20_000):
+        batch = [
+            {"draft_key": f"{start + i:036d}", "unit_id": rng.choice(units), "reporter_id": reporter,
+             "kind_code": rng.choice(KINDS), "activity_date": date(2026, 1, 1) + timedelta(days=rng.randrange(365)),
+             "title": f"Hoạt động số {start + i}", "place": "Nhà văn hóa", "participants": rng.randint(10, 300),
+             "foreign_participants": rng.randint(0, 20), "money_vnd": rng.choice([None, 0, 5_000_000]),
+             "form_name": "activity", "form_version": 1, "created_at": now}
+            for i in range(min(20_000, reports - start))
+        ]  # fmt: skip
+        async with app.db.transaction() as session:
+            await session.execute(insert(ActivityReport), batch)
+    async with app.db.transaction() as session:
+        if app.db.engine.dialect.name == "postgresql":
+            await session.execute(text("ANALYZE"))
+        root = await session.scalar(select(Unit).where(Unit.code == "P"))
+    assert root is not None
+    return root
+
+
+async def measure(label: str, job: Callable[[], Awaitable[Any]], baseline: float | None = None) -> Any:
+    """Runs ``job`` twice: once timed, once under tracemalloc for its peak allocations (tracemalloc slows it)."""
+    started = time.perf_counter()
+    result = await job()
+    took = time.perf_counter() - started
+    tracemalloc.start()
+    await job()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    ratio = f" = {took / baseline:.1f}× the SQL aggregate" if baseline else ""
+    print(f"  {label}: {took:.2f} s{ratio}; peak Python allocations {peak / 2**20:.0f} MiB")
+    return result
+
+
+async def run(database: str, communes: int, reports: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{Path(tmp) / 'summary.sqlite3'}"
+        if database == "postgres":
+            await empty_postgres(url)
+        app = App(Settings(data_dir=Path(tmp), _env_file=None), database_url=url)  # type: ignore[call-arg]
+        await app.migrate()
+        started = time.perf_counter()
+        root = await populate(app, communes, reports)
+        print(f"{database}: {communes:,} communes, {reports:,} activity reports in 2026 "
+              f"(loaded in {time.perf_counter() - started:.0f} s); period {PERIOD.key}")  # fmt: skip
+
+        aggregate = text(
+            "SELECT unit_id, count(*), sum(participants), sum(foreign_participants), sum(money_vnd) "
+            "FROM activity_reports WHERE activity_date BETWEEN :start AND :end GROUP BY unit_id"
+        )
+
+        async def plain_sql() -> Any:
+            async with app.db.transaction() as session:
+                return (await session.execute(aggregate, {"start": PERIOD.start, "end": PERIOD.end})).all()
+
+        started = time.perf_counter()
+        await plain_sql()
+        baseline = time.perf_counter() - started
+        print(f"  plain SQL aggregate (by unit): {baseline:.2f} s")
+
+        async def figures() -> Any:
+            async with app.db.transaction() as session:
+                return await compile_summary(session, root, PERIOD, TODAY, ZONE)
+
+        summary = await measure("chat figures (compile_summary)", figures, baseline)
+        for fmt in ("xlsx", "docx", "png"):
+
+            async def build(fmt: str = fmt) -> Any:
+                async with app.db.transaction() as session:
+                    return await produce(session, root, summary, fmt, TODAY)
+
+            files = await measure(f"{fmt} (after the figures)", build, baseline)
+            sizes = ", ".join(f"{len(doc.content_b64) * 3 // 4 // 1024:,} KiB" for doc in files)
+            print(f"    size: {sizes}")
+        await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--communes", type=int, default=3300)
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    args = parser.parse_args()
+    for database in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+        asyncio.run(run(database, args.communes, args.reports))
+
+
+if __name__ == "__main__":
+    main()
