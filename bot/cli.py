@@ -97,6 +97,30 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--period", help="2026-H1, 2026-Q2, 2026-05 or 2026 (default: the period being reported)")
     summary.add_argument("--format", choices=("xlsx", "docx", "png", "json"), default="json")
     summary.add_argument("--output", type=Path, help="file to write (png: two charts, -hoat-dong and -tien-do)")
+    plan = sub.add_parser("plan", help="plans and directives").add_subparsers(dest="action", required=True)
+    parse = plan.add_parser("parse", help="read a plan (.txt, .docx) and print its structure; nothing is saved")
+    parse.add_argument("file", type=Path)
+    parse.add_argument("--format", choices=("json", "text"), default="json")
+    load_plan = plan.add_parser("import", help="read a plan and publish it (for /kehoach)")
+    load_plan.add_argument("file", type=Path)
+    load_plan.add_argument("--schedules", action="store_true", help="turn its commune deadlines into report schedules")
+    load_plan.add_argument("--unit", help="unit code the schedules cover (default: everywhere)")
+
+    broadcast = sub.add_parser("broadcast", help="messages to many people, with receipts").add_subparsers(
+        dest="action", required=True
+    )
+    send = broadcast.add_parser("send", help="send a message (and optionally a file) to an audience")
+    send.add_argument("--unit", help="everyone in this unit's subtree (default: everyone)")
+    send.add_argument("--level", help="only people in units of this level, e.g. commune")
+    send.add_argument("--role", choices=("officer", "supervisor", "admin"), help="only people with this role")
+    send.add_argument("--text", required=True)
+    send.add_argument("--file", type=Path, help="a document to attach (plans, forms)")
+    send.add_argument("--dry-run", action="store_true", help="only count the recipients")
+    status = broadcast.add_parser("status", help="sent / failed / unreachable / acknowledged, and who has not")
+    status.add_argument("id", type=int)
+    resend = broadcast.add_parser("resend", help="send again to those who have not acknowledged")
+    resend.add_argument("id", type=int)
+
     reminders = sub.add_parser("reminders", help="the reminder scheduler").add_subparsers(dest="action", required=True)
     reminders.add_parser("sweep", help="work out and enqueue what is due now (`caunoi run` does this every minute)")
 
@@ -133,6 +157,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return 0
     if args.command == "demo":
         return await _demo(settings, reset=args.reset)
+    if args.command == "plan" and args.action == "parse":
+        return _parse_plan(args)
     if args.command == "datakey":
         from storage.crypto import new_key
 
@@ -157,6 +183,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             await _schedule(app, args)
         elif args.command == "report":
             await _report(app, args)
+        elif args.command == "plan":
+            await _plan(app, args)
+        elif args.command == "broadcast":
+            await _broadcast(app, args)
         elif args.command == "reminders":
             from bot.reminders import sweep
             from storage.types import utcnow
@@ -403,3 +433,70 @@ async def _report(app: App, args: argparse.Namespace) -> None:
             target = args.output.with_name(f"{args.output.stem}-{document.filename.rsplit('-', 1)[-1]}")
         target.write_bytes(base64.b64decode(document.content_b64))
         print(f"written: {target}", file=sys.stderr)
+
+
+def _parse_plan(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.plan_reader import read_plan
+    from handlers.plans import document_text
+
+    plan = read_plan(document_text(args.file.name, args.file.read_bytes()))
+    if args.format == "json":
+        print(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{plan.doc_type or '?'} {plan.number or ''} {plan.place or ''} {plan.issued_on or ''}\n{plan.title}")
+    for section in plan.sections_flat():
+        print(f"{'  ' * (section.level - 1)}{section.number} {section.title[:100]}")
+    for excerpt in plan.excerpts:
+        print(f"→ {excerpt.addressee} {excerpt.levels}: " + ", ".join(str(d.on) for d in excerpt.deadlines))
+    for found in plan.dates:
+        print(f"  {found.kind:9s} {found.on or found.rhythm}  « {found.sentence[:90]} »")
+    return 0
+
+
+async def _plan(app: App, args: argparse.Namespace) -> None:
+    from handlers.plans import confirm, document_text, stage
+    from storage import audit
+    from storage.types import utcnow
+    from storage.units import by_code
+
+    text = document_text(args.file.name, args.file.read_bytes())
+    async with app.db.transaction() as session:
+        root = None
+        if args.unit:
+            unit = await by_code(session, args.unit)
+            if unit is None:
+                raise ValueError(f"unknown unit code {args.unit!r}")
+            root = unit.id
+        plan = await stage(session, args.file.name, text, root, None, utcnow())
+        made = await confirm(session, plan, with_schedules=args.schedules, root_unit_id=root, now=utcnow())
+        audit.record(session, "plan.saved", actor_label=f"cli:{getpass.getuser()}", object_type="plan",
+                     object_id=plan.id, schedules=len(made))  # fmt: skip
+    print(f"plan #{plan.id} published: {plan.title[:100]}")
+    for name in made:
+        print(f"schedule: {name}")
+
+
+async def _broadcast(app: App, args: argparse.Namespace) -> None:
+    from bot import broadcasts
+    from storage.types import utcnow
+
+    actor = f"cli:{getpass.getuser()}"
+    async with app.db.transaction() as session:
+        if args.action == "status":
+            print(await broadcasts.status_text(session, args.id, I18n(app.settings.default_language)))
+            return
+        if args.action == "resend":
+            count = await broadcasts.resend(session, args.id, utcnow())
+            print(f"sent again to {count} person(s) who have not acknowledged")
+            return
+        audience = await broadcasts.Audience.from_codes(session, args.unit, args.level, args.role)
+        people = await broadcasts.recipients(session, audience)
+        if args.dry_run:
+            print(f"{len(people)} person(s) would receive it")
+            return
+        document = broadcasts.attach(args.file.name, args.file.read_bytes()) if args.file else None
+        sent = await broadcasts.send(session, audience, people, args.text, document, sender_id=None,
+                                     sender_label=actor, now=utcnow())  # fmt: skip
+    print(f"broadcast #{sent.id}: {len(people)} recipient(s) queued; `caunoi run` delivers them")

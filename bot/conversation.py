@@ -269,11 +269,16 @@ class ConversationService:
         if ctx.conversation.flow:
             ctx.say(ctx.t("Please finish or cancel the current form before sending a file."))
             await self._reshow(ctx)
-        elif self.registry.on_attachment is None:
-            ctx.say(ctx.t("I cannot use this file here."))
-            await self.show_menu(ctx)
         else:
-            await self.registry.on_attachment(ctx)
+            assert ctx.attachment is not None
+            suffix = "." + ctx.attachment.filename.rsplit(".", 1)[-1].lower() if "." in ctx.attachment.filename else ""
+            handler = self.registry.attachments.get(suffix)
+            if handler is None:
+                ctx.say(ctx.t("I can read Excel lists of overseas Vietnamese (.xlsx) and plans (.docx, .txt); "
+                              "not this kind of file."))  # fmt: skip
+                await self.show_menu(ctx)
+            else:
+                await handler(ctx)
 
     async def _on_free_text(self, ctx: Ctx, text: str) -> None:
         choices = ctx.conversation.state.get("choices") or []

@@ -180,6 +180,8 @@ class DeliveryWorker:
             await self._chat_bucket(chat).take()
             await self._channel_buckets[chat[0]].take()
             result = await self._send_one(sender, message)
+            if result.outcome == "sent" and message.priority > 0:
+                await self._record_sent(result)  # bulk: recorded at once, so a crash repeats at most what is in flight
             results.append(result)
             if result.outcome in ("retry", "unreachable"):
                 break
@@ -209,11 +211,17 @@ class DeliveryWorker:
             return Result(message, "retry", repr(error), backoff(message.attempts + 1))
         return Result(message, "sent")
 
+    async def _record_sent(self, result: Result) -> None:
+        async with self.db.transaction() as session:
+            await outbox.mark_sent(session, [result.message.id], self.clock())
+        result.recorded = True
+
     async def _record(self, results: list[Result], claimed: list[OutboxMessage]) -> None:
         now = self.clock()
         attempted = {result.message.id for result in results}
         async with self.db.transaction() as session:
-            await outbox.mark_sent(session, [r.message.id for r in results if r.outcome == "sent"], now)
+            sent = [r.message.id for r in results if r.outcome == "sent" and not r.recorded]
+            await outbox.mark_sent(session, sent, now)
             for result in results:
                 message = result.message
                 if result.outcome == "retry":
@@ -225,9 +233,10 @@ class DeliveryWorker:
             await outbox.release(session, [m.id for m in claimed if m.id not in attempted])
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     message: OutboxMessage
     outcome: str
     error: str = ""
     delay: float = 0.0
+    recorded: bool = False

@@ -48,7 +48,7 @@ class Registry:
     options: dict[str, Callable[[Ctx, Any], Awaitable[Sequence[tuple[str, str]]]]] = field(default_factory=dict)
     validators: dict[str, Validator] = field(default_factory=dict)
     text_fallback: Callable[[Ctx, str], Awaitable[bool]] | None = None
-    on_attachment: Callable[[Ctx], Awaitable[None]] | None = None
+    attachments: dict[str, Callable[[Ctx], Awaitable[None]]] = field(default_factory=dict)  # by file suffix
 
     def add_command(self, command: Command) -> None:
         for name in (command.name, *command.aliases):

@@ -407,4 +407,5 @@ def register(registry: Registry) -> None:
     for name in ("gender", "overseas_group", "overseas_status", "yes_no"):
         registry.options[name] = static_options(name)
     registry.validators.update(not_before=not_before, needs_data_key=needs_data_key)
-    registry.on_attachment = overseas_import.receive_file
+    for suffix in (".xlsx", ".xlsm", ".xls", ".csv"):
+        registry.attachments[suffix] = overseas_import.receive_file

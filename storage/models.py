@@ -189,10 +189,14 @@ class AuditEntry(Base):
 
 
 class OutboxMessage(Base):
-    """A reply or notice waiting to reach a person; written in the same transaction as what caused it."""
+    """A reply or notice waiting to reach a person; written in the same transaction as what caused it.
+    ``priority`` 0 is a reply to someone in a conversation, 1 is bulk (broadcasts): replies never queue behind bulk."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_queue", "status", "priority", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -200,6 +204,7 @@ class OutboxMessage(Base):
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -372,3 +377,50 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Plan(Base):
+    """A plan or directive as read by the plan reader: its header, and the whole structure as JSON."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str | None] = mapped_column(String(32))
+    number: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    source_name: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    structure: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Broadcast(Base):
+    """A message sent to an audience; each recipient's copy and acknowledgement are in ``broadcast_recipients``."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    sender_label: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BroadcastRecipient(Base):
+    """One person's copy: the outbox message that carries it, and when they pressed "Đã nhận"."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

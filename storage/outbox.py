@@ -21,6 +21,7 @@ class Outgoing:
     chat_id: str
     identity_id: int | None
     payload: dict[str, Any]
+    priority: int = 0  # 1 for bulk (broadcasts): claimed after every waiting reply
 
 
 async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime) -> None:
@@ -29,7 +30,7 @@ async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime
         return
     rows = [
         {"channel": m.channel, "chat_id": m.chat_id, "identity_id": m.identity_id, "payload": m.payload,
-         "status": PENDING, "attempts": 0, "not_before": now, "created_at": now}
+         "status": PENDING, "attempts": 0, "not_before": now, "created_at": now, "priority": m.priority}
         for m in messages
     ]  # fmt: skip
     for start in range(0, len(rows), 1000):  # SQLite allows 32,766 bound values per statement
@@ -50,7 +51,7 @@ async def claim(
                 OutboxMessage.claimed_until,
             )
             .where(OutboxMessage.status == PENDING, OutboxMessage.channel.in_(channels))
-            .order_by(OutboxMessage.id)
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(SCAN_WINDOW)
         )
     ).all()
@@ -80,7 +81,7 @@ async def claim(
         .returning(OutboxMessage),
         execution_options={"synchronize_session": False, "populate_existing": True},
     )
-    return sorted(claimed.all(), key=lambda message: message.id)
+    return sorted(claimed.all(), key=lambda message: (message.priority, message.id))
 
 
 async def mark_sent(session: AsyncSession, message_ids: list[int], now: datetime) -> None:

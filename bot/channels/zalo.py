@@ -23,6 +23,7 @@ from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
+from bot.engine.text import split_lines
 from bot.i18n import I18n
 
 log = logging.getLogger(__name__)
@@ -101,30 +102,6 @@ def to_inbound(update: dict[str, Any]) -> Inbound | None:
 # ---- outbound ----------------------------------------------------------------------------------------------------
 
 
-def split_lines(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces within ``limit`` characters, cut at line ends (a single over-long line is cut at a space)."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut].rstrip())
-            line = line[cut:].lstrip()
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        parts.append(current)
-    return [part for part in parts if part.strip()]
-
-
 class ZaloSender:
     """Plain text only; a document becomes a short-lived signed link when the bot has a public URL."""
 
@@ -156,7 +133,7 @@ class ZaloSender:
             else:
                 text += "\n" + i18n.t("Files cannot be sent on Zalo. Please use the bot on Telegram, or ask your "
                                       "administrator for it from the command line.")  # fmt: skip
-        for part in split_lines(text):
+        for part in split_lines(text, MAX_TEXT):
             try:
                 await self.client.send_message(chat_id, part)
             except ZaloError as error:

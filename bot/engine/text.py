@@ -19,3 +19,27 @@ def fold(text: str) -> str:
 def clean(text: str) -> str:
     """NFC-normalise and trim what a person typed, keeping their diacritics."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def split_lines(text: str, limit: int) -> list[str]:
+    """Pieces within ``limit`` characters, cut at line ends (a single over-long line is cut at a space)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [part for part in parts if part.strip()]

@@ -1,0 +1,139 @@
+"""/thongbao for admins (everyone) and supervisors (their subtree): write, choose the audience, see how many people
+it reaches, send; then follow receipts and re-send to those who have not acknowledged. /danhan acknowledges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import broadcasts
+from bot.context import Ctx
+from bot.engine.forms import Form, Kind, Step
+from bot.engine.replies import Option
+from bot.i18n import N_, I18n
+from bot.registry import Command, Flow, Registry
+from handlers.progress import SUPERVISORS
+from storage import audit
+from storage.models import Broadcast, Unit
+from storage.people import Role
+
+BROADCAST_FORM = Form(
+    name="broadcast",
+    version=1,
+    title=N_("Announcement"),
+    submit_label=N_("Continue"),
+    steps=(
+        Step("text", N_("Message"), N_("Type the announcement (up to 3,000 characters)."), Kind.LONG_TEXT,
+             max_length=3000),
+        Step("level", N_("Units"), N_("Which units should receive it?"), Kind.CHOICE, options="audience_levels"),
+        Step("role", N_("People"), N_("Who in those units?"), Kind.CHOICE, options="audience_roles"),
+    ),
+)  # fmt: skip
+EVERY = "*"
+
+
+async def audience_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
+    levels = (await ctx.session.scalars(select(Unit.level).distinct().order_by(Unit.level))).all()
+    return [(EVERY, i18n.t("All units")), *((level, level) for level in levels)]
+
+
+async def audience_roles(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
+    return [(EVERY, i18n.t("Everyone")), (Role.OFFICER.value, i18n.t("Officers")),
+            (Role.SUPERVISOR.value, i18n.t("Supervising officers"))]  # fmt: skip
+
+
+def _audience(ctx: Ctx, answers: dict[str, Any]) -> broadcasts.Audience:
+    assert ctx.person is not None
+    root = None if ctx.person.role == Role.ADMIN else ctx.person.unit_id
+    level = None if answers.get("level") in (None, EVERY) else answers["level"]
+    role = None if answers.get("role") in (None, EVERY) else answers["role"]
+    return broadcasts.Audience(root, level, role)
+
+
+async def broadcast_command(ctx: Ctx, args: str) -> None:
+    word, _, rest = args.strip().partition(" ")
+    if word == "gui":
+        await _send(ctx)
+    elif word == "bo":
+        ctx.conversation.state.pop("broadcast", None)
+        ctx.say(ctx.t("Discarded. Nothing was sent."))
+    elif word == "nhaclai" and rest.strip().isdigit():
+        await _resend(ctx, int(rest))
+    elif word.isdigit():
+        await _status(ctx, int(word))
+    else:
+        await ctx.service.start_form(ctx, BROADCAST_FORM.name)
+
+
+async def composed(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
+    """The form is done: count the audience and ask once more before anything is sent."""
+    audience = _audience(ctx, answers)
+    targets = await broadcasts.recipients(ctx.session, audience)
+    reachable = sum(1 for target in targets if target.identity is not None)
+    ctx.conversation.state["broadcast"] = {"text": answers["text"], "level": answers["level"], "role": answers["role"]}
+    rows = ((Option("m:thongbao gui", ctx.t("Send to {count} people", count=reachable)),),
+            (Option("m:thongbao bo", ctx.t("Do not send")),))  # fmt: skip
+    ctx.say(ctx.t("It will reach {reachable} of {total} people in the audience (the others blocked the bot or have "
+                  "no messenger yet).", reachable=reachable, total=len(targets)), rows=rows,
+            typed_hint=ctx.t("Type 1 to send, 2 to cancel."))  # fmt: skip
+
+
+async def _send(ctx: Ctx) -> None:
+    assert ctx.person is not None
+    held = ctx.conversation.state.pop("broadcast", None)
+    if not held:
+        ctx.say(ctx.t("There is nothing waiting to be sent."))
+        return
+    audience = _audience(ctx, held)
+    targets = await broadcasts.recipients(ctx.session, audience)
+    sent = await broadcasts.send(ctx.session, audience, targets, held["text"], None, sender_id=ctx.person.id,
+                                 sender_label=ctx.person.full_name, now=ctx.now)  # fmt: skip
+    audit.record(ctx.session, "broadcast.sent", actor=ctx.person, object_type="broadcast", object_id=sent.id,
+                 recipients=len(targets))  # fmt: skip
+    ctx.say(ctx.t("Announcement #{id} is on its way to {count} people. Follow it with /thongbao {id}.", id=sent.id,
+                  count=len(targets)))  # fmt: skip
+
+
+async def _mine(ctx: Ctx, broadcast_id: int) -> Broadcast | None:
+    assert ctx.person is not None
+    broadcast = await ctx.session.get(Broadcast, broadcast_id)
+    if broadcast is None or (broadcast.sender_id != ctx.person.id and ctx.person.role != Role.ADMIN):
+        ctx.say(ctx.t("There is no announcement #{id}.", id=broadcast_id))
+        return None
+    return broadcast
+
+
+async def _status(ctx: Ctx, broadcast_id: int) -> None:
+    if await _mine(ctx, broadcast_id) is None:
+        return
+    rows = ((Option(f"m:thongbao nhaclai {broadcast_id}", ctx.t("Send again to those who have not acknowledged")),),)
+    ctx.say(await broadcasts.status_text(ctx.session, broadcast_id, ctx.i18n), rows=rows,
+            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+async def _resend(ctx: Ctx, broadcast_id: int) -> None:
+    if await _mine(ctx, broadcast_id) is None:
+        return
+    count = await broadcasts.resend(ctx.session, broadcast_id, ctx.now)
+    audit.record(ctx.session, "broadcast.resent", actor=ctx.person, object_type="broadcast", object_id=broadcast_id,
+                 recipients=count)  # fmt: skip
+    ctx.say(ctx.t("Sent again to {count} people.", count=count))
+
+
+async def acknowledge_command(ctx: Ctx, args: str) -> None:
+    assert ctx.person is not None
+    text = args.strip()
+    first = await broadcasts.acknowledge(ctx.session, int(text), ctx.person.id, ctx.now) if text.isdigit() else False
+    ctx.say(ctx.t("Thank you; your receipt is recorded.") if first else ctx.t("Already recorded. Thank you."))
+    await ctx.service.reshow_form(ctx)
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(Command("thongbao", broadcast_command, N_("Send an announcement"), roles=SUPERVISORS,
+                                 menu=N_("Announcements"), aliases=("broadcast",)))  # fmt: skip
+    registry.add_command(Command("danhan", acknowledge_command, N_("Confirm you received an announcement"),
+                                 aliases=("ack",)))  # fmt: skip
+    registry.add_flow(Flow(BROADCAST_FORM, composed))
+    registry.options.update(audience_levels=audience_levels, audience_roles=audience_roles)

@@ -1,0 +1,332 @@
+"""Plans and directives: an admin sends one (.txt or .docx), checks the preview, confirms — optionally turning its
+reporting deadlines into report schedules; everyone reads plans (/kehoach): sections as short pages, "my part" (the
+excerpt for my unit's level) with its deadlines, and a search that ignores diacritics."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import zipfile
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from docx import Document as WordDocument
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Ctx
+from bot.engine.replies import Option
+from bot.engine.text import fold, split_lines
+from bot.i18n import N_, I18n
+from bot.plan_reader import read_plan
+from bot.registry import Command, Registry
+from storage import audit, schedules
+from storage.models import Plan, Unit
+from storage.people import Role
+
+PAGE = 3000
+LISTED = 10
+PLAN_FILES = (".txt", ".docx", ".md")
+RHYTHM_PERIOD = {"month": "month", "quarter": "quarter", "half": "half", "year": "year"}
+RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
+LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
+
+
+# ---- reading files -----------------------------------------------------------------------------------------------
+
+
+def document_text(filename: str, data: bytes) -> str:
+    """The text of a .txt/.md (UTF-8, or the Windows Vietnamese code page) or a .docx (paragraphs, then table rows)."""
+    if filename.lower().endswith(".docx"):
+        try:
+            document = WordDocument(io.BytesIO(data))
+        except (zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise ValueError("not a Word document") from error
+        lines = [paragraph.text for paragraph in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                cells = [cell.text.strip() for cell in row.cells]
+                lines.extend(dict.fromkeys(cell for cell in cells if cell))  # merged cells repeat their text
+        return "\n".join(lines)
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("not a text file")
+
+
+def schedule_suggestions(structure: dict[str, Any]) -> list[dict[str, Any]]:
+    """Reporting deadlines addressed to communes that can become schedules: rhythm + day and month, once each."""
+    seen, found = set(), []
+    for excerpt in structure.get("excerpts", []):
+        if "commune" not in excerpt.get("levels", []):
+            continue
+        for deadline in excerpt.get("deadlines", []):
+            rhythm, on = deadline.get("rhythm") or "year", deadline.get("on")
+            if not on:
+                continue
+            day, month = int(on[8:10]), int(on[5:7])
+            if (rhythm, day, month) not in seen:
+                seen.add((rhythm, day, month))
+                found.append({"period_type": RHYTHM_PERIOD[rhythm], "day": day, "month": month})
+    return found
+
+
+async def stage(session: AsyncSession, filename: str, text: str, unit_id: int | None, person_id: int | None,
+                now: Any) -> Plan:  # fmt: skip
+    plan = await asyncio.to_thread(read_plan, text)
+    row = Plan(doc_type=plan.doc_type, number=plan.number, title=plan.title or filename, issued_on=plan.issued_on,
+               source_name=filename[:255], body=text, structure=plan.to_json(), status="draft", unit_id=unit_id,
+               created_by_id=person_id, created_at=now)  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def preview(plan: Plan, i18n: I18n) -> str:
+    data = plan.structure
+    t = i18n.t
+    issued = i18n.date(plan.issued_on) if plan.issued_on else "—"
+    lines = [
+        " ".join(filter(None, [data.get("doc_type") or t("Document"), plan.number and f"số {plan.number}"]))
+        + f" — {issued}",
+        plan.title,
+        t(
+            "Sections: {sections}",
+            sections="; ".join(f"{s['number']} {s['title']}"[:60] for s in data["sections"] if s["number"]) or "—",
+        ),
+    ]
+    for excerpt in data.get("excerpts", []):
+        deadlines = ", ".join(i18n.date(date.fromisoformat(d["on"])) for d in excerpt["deadlines"] if d.get("on"))
+        lines.append(t("• For {addressee}{deadlines}", addressee=excerpt["addressee"][:90],
+                       deadlines=t(" — deadlines {dates}", dates=deadlines) if deadlines else ""))  # fmt: skip
+    kinds = Counter(found["kind"] for found in data.get("dates", []))
+    lines.append(t("Dates found: {deadline} deadline(s), {event} event(s), {citation} citation(s), {rhythm} rhythm(s).",
+                   deadline=kinds["deadline"], event=kinds["event"], citation=kinds["citation"],
+                   rhythm=kinds["rhythm"]))  # fmt: skip
+    return "\n".join(lines)
+
+
+async def confirm(session: AsyncSession, plan: Plan, *, with_schedules: bool, root_unit_id: int | None,
+                  now: Any) -> list[str]:  # fmt: skip
+    """Makes the plan active; with ``with_schedules``, each suggested deadline becomes a report schedule."""
+    plan.status = "active"
+    made = []
+    if with_schedules:
+        for index, item in enumerate(schedule_suggestions(plan.structure), start=1):
+            name = f"Báo cáo {RHYTHM_NAMES[item['period_type']]} — {plan.title}"[:250]
+            schedule = await schedules.save(
+                session, f"kh{plan.id}-{index}", create=True, now=now, name=name, period_type=item["period_type"],
+                level="commune", root_unit_id=root_unit_id, deadline_day=item["day"], deadline_month=item["month"],
+                plan_ref=f"{plan.doc_type or ''} {plan.number or ''} {plan.title}".strip()[:255],
+            )  # fmt: skip
+            made.append(schedule.name)
+    return made
+
+
+# ---- chat --------------------------------------------------------------------------------------------------------
+
+
+async def receive_plan_file(ctx: Ctx) -> None:
+    """An admin or supervisor sent a plan: read it and show the preview; nothing is saved as active yet."""
+    assert ctx.person is not None and ctx.attachment is not None
+    if ctx.person.role not in (Role.ADMIN, Role.SUPERVISOR):
+        ctx.say(ctx.t("Only administrators and supervising officers can add plans."))
+        return
+    if ctx.attachment_data is None:
+        ctx.say(ctx.t("I could not download that file (it may be larger than 10 MB). Please try again."))
+        return
+    try:
+        text = document_text(ctx.attachment.filename, ctx.attachment_data)
+    except ValueError:
+        ctx.say(ctx.t("I could not read that file; please send the plan as a .docx or .txt file."))
+        return
+    plan = await stage(ctx.session, ctx.attachment.filename, text, ctx.person.unit_id, ctx.person.id, ctx.now)
+    suggestions = schedule_suggestions(plan.structure)
+    rows = [(Option(f"m:kehoach luu {plan.id}", ctx.t("Save the plan")),)]
+    if suggestions:
+        rows.append((Option(f"m:kehoach luulich {plan.id}",
+                            ctx.t("Save and create {count} report schedule(s)", count=len(suggestions))),))  # fmt: skip
+    rows.append((Option(f"m:kehoach bo {plan.id}", ctx.t("Discard")),))
+    ctx.say(preview(plan, ctx.i18n), title=ctx.t("Plan preview"), rows=tuple(rows),
+            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+async def _own_draft(ctx: Ctx, rest: str) -> Plan | None:
+    assert ctx.person is not None
+    plan = await ctx.session.get(Plan, int(rest)) if rest.isdigit() else None
+    if plan is None or plan.status != "draft" or plan.created_by_id != ctx.person.id:
+        ctx.say(ctx.t("That plan is no longer waiting for confirmation."))
+        return None
+    return plan
+
+
+async def save(ctx: Ctx, rest: str, *, with_schedules: bool) -> None:
+    plan = await _own_draft(ctx, rest)
+    if plan is None:
+        return
+    made = await confirm(ctx.session, plan, with_schedules=with_schedules, root_unit_id=ctx.person.unit_id
+                         if ctx.person else None, now=ctx.now)  # fmt: skip
+    audit.record(ctx.session, "plan.saved", actor=ctx.person, object_type="plan", object_id=plan.id,
+                 schedules=len(made))  # fmt: skip
+    ctx.say(ctx.t("Plan saved (#{id}).", id=plan.id) + "".join(f"\n• {name}" for name in made))
+    await show_plan(ctx, str(plan.id))
+
+
+async def plans_command(ctx: Ctx, args: str) -> None:
+    word, _, rest = args.strip().partition(" ")
+    rest = rest.strip()
+    if word == "luu":
+        await save(ctx, rest, with_schedules=False)
+    elif word == "luulich":
+        await save(ctx, rest, with_schedules=True)
+    elif word == "bo":
+        plan = await _own_draft(ctx, rest)
+        if plan is not None:
+            plan.status = "discarded"
+            ctx.say(ctx.t("Discarded. Nothing was saved."))
+    elif word == "xem":
+        await show_plan(ctx, rest)
+    elif word == "muc":
+        await show_section(ctx, rest)
+    elif word == "cuatoi":
+        await my_part(ctx, rest)
+    elif word == "tim":
+        await search(ctx, rest)
+    elif word.isdigit():
+        await show_plan(ctx, word)
+    else:
+        await list_plans(ctx)
+
+
+async def list_plans(ctx: Ctx) -> None:
+    plans = (await ctx.session.scalars(select(Plan).where(Plan.status == "active")
+                                       .order_by(Plan.created_at.desc()).limit(LISTED))).all()  # fmt: skip
+    if not plans:
+        ctx.say(ctx.t("No plan has been published yet."))
+        return
+    rows = tuple((Option(f"m:kehoach xem {plan.id}", f"{plan.number or '#' + str(plan.id)} — {plan.title}"[:120]),)
+                 for plan in plans)  # fmt: skip
+    ctx.say(ctx.t("Plans and directives:"), title=ctx.t("Plans"), rows=rows,
+            typed_hint=ctx.t("Type the number of a plan, or /kehoach tim <words> to search."))  # fmt: skip
+
+
+async def _plan(ctx: Ctx, text: str) -> Plan | None:
+    plan = await ctx.session.get(Plan, int(text)) if text.isdigit() else None
+    if plan is None or plan.status != "active":
+        ctx.say(ctx.t("There is no plan #{id}.", id=text[:12]))
+        return None
+    return plan
+
+
+async def show_plan(ctx: Ctx, rest: str) -> None:
+    plan = await _plan(ctx, rest.split(" ")[0])
+    if plan is None:
+        return
+    data = plan.structure
+    lines = [preview(plan, ctx.i18n)]
+    rows = [(Option(f"m:kehoach cuatoi {plan.id}", ctx.t("My part and deadlines")),)]
+    for index, section in enumerate(data["sections"]):
+        if section["number"]:
+            rows.append((Option(f"m:kehoach muc {plan.id} {index}", f"{section['number']} {section['title']}"[:80]),))
+    ctx.say("\n".join(lines), title=ctx.t("Plan #{id}", id=plan.id), rows=tuple(rows),
+            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+def _section_text(section: dict[str, Any]) -> str:
+    parts = [
+        f"{section['number']} {section['title']}".strip(),
+        *section["text"],
+        *(f"- {b}" for b in section["bullets"]),
+    ]
+    parts += [_section_text(child) for child in section["children"]]
+    return "\n".join(part for part in parts if part)
+
+
+async def show_section(ctx: Ctx, rest: str) -> None:
+    words = rest.split()
+    plan = await _plan(ctx, words[0] if words else "")
+    if plan is None:
+        return
+    sections = plan.structure["sections"]
+    index = int(words[1]) if len(words) > 1 and words[1].isdigit() else -1
+    if not 0 <= index < len(sections):
+        ctx.say(ctx.t("There is no such section."))
+        return
+    page = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
+    text = _section_text(sections[index])
+    pages = split_lines(text, PAGE) or [""]
+    page = min(page, len(pages) - 1)
+    rows = []
+    if page + 1 < len(pages):
+        rows.append((Option(f"m:kehoach muc {plan.id} {index} {page + 1}", ctx.t("Next page")),))
+    rows.append((Option(f"m:kehoach xem {plan.id}", ctx.t("Back to the plan")),))
+    ctx.say(pages[page], title=ctx.t("Page {page} of {pages}", page=page + 1, pages=len(pages)), rows=tuple(rows),
+            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+async def my_part(ctx: Ctx, rest: str) -> None:
+    """The excerpts addressed to my unit's level (communes: "các xã, phường"), with their deadlines."""
+    assert ctx.person is not None
+    plan = await _plan(ctx, rest)
+    if plan is None:
+        return
+    unit = await ctx.session.get(Unit, ctx.person.unit_id) if ctx.person.unit_id else None
+    wanted = LEVELS_FOR_UNIT.get(unit.level if unit else "", ("standing", "member"))
+    excerpts = plan.structure.get("excerpts", [])
+    mine = [e for e in excerpts if set(wanted) & set(e["levels"])]
+    if not mine and wanted == ("commune",):
+        mine = [e for e in excerpts if "district" in e["levels"]]  # two-level localities do the districts' part
+    if not mine:
+        ctx.say(ctx.t("This plan has no part addressed to your level; here is its organising section instead."))
+        mine = excerpts
+    lines = []
+    for excerpt in mine:
+        lines.append(excerpt["text"])
+        for deadline in excerpt["deadlines"]:
+            if deadline.get("on"):
+                lines.append(ctx.t("⏰ Deadline {date}: {sentence}",
+                                   date=ctx.i18n.date(date.fromisoformat(deadline["on"])),
+                                   sentence=deadline["sentence"][:200]))  # fmt: skip
+    ctx.say("\n\n".join(lines)[: PAGE * 2] or ctx.t("There is no such section."), title=ctx.t("My part"))
+
+
+async def search(ctx: Ctx, words: str) -> None:
+    """Sections of active plans whose text holds every word typed, diacritics optional."""
+    wanted = fold(words).split()
+    if not wanted:
+        ctx.say(ctx.t("Type /kehoach tim followed by the words to look for."))
+        return
+    plans = (await ctx.session.scalars(select(Plan).where(Plan.status == "active"))).all()
+    rows, lines = [], []
+    for plan in plans:
+        for index, section in enumerate(plan.structure["sections"]):
+            for piece in _pieces(section):
+                folded = fold(piece)
+                if all(re.search(rf"\b{re.escape(word)}", folded) for word in wanted):
+                    lines.append(f"• {plan.number or '#' + str(plan.id)}: {piece[:160]}")
+                    if len(rows) < LISTED:
+                        label = f"{plan.number or plan.id} {section['number']} {section['title']}"[:80]
+                        rows.append((Option(f"m:kehoach muc {plan.id} {index}", label),))
+    if not lines:
+        ctx.say(ctx.t("Nothing in the plans matches “{words}”.", words=words[:60]))
+        return
+    ctx.say("\n".join(lines[:20]), title=ctx.t("Search the plans"), rows=tuple(rows),
+            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+def _pieces(section: dict[str, Any]) -> list[str]:
+    pieces = [section["title"], *section["text"], *section["bullets"]]
+    for child in section["children"]:
+        pieces.extend(_pieces(child))
+    return [piece for piece in pieces if piece]
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(Command("kehoach", plans_command, N_("Plans and directives"), menu=N_("Plans"),
+                                 aliases=("plans",)))  # fmt: skip
+    for suffix in PLAN_FILES:
+        registry.attachments[suffix] = receive_plan_file
