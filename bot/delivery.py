@@ -151,7 +151,19 @@ class DeliveryWorker:
         by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for message in messages:
             by_chat[(message.channel, message.chat_id)].append(message)
-        rounds = await asyncio.gather(*(self._deliver_chat(chat, queue) for chat, queue in by_chat.items()))
+        bulk = {chat: queue for chat, queue in by_chat.items() if queue[0].priority > 0}
+
+        async def one_by_one() -> list[Result]:
+            """Bulk messages go out one at a time, each recorded as sent before the next: a crash repeats at most
+            the one in flight. Replies to conversations are sent in parallel beside them."""
+            done: list[Result] = []
+            for chat, queue in bulk.items():
+                done.extend(await self._deliver_chat(chat, queue))
+            return done
+
+        rounds = await asyncio.gather(
+            *(self._deliver_chat(chat, queue) for chat, queue in by_chat.items() if chat not in bulk), one_by_one()
+        )
         results = [result for chat_results in rounds for result in chat_results]
         await self._record(results, messages)
         return len(results)
@@ -181,7 +193,7 @@ class DeliveryWorker:
             await self._channel_buckets[chat[0]].take()
             result = await self._send_one(sender, message)
             if result.outcome == "sent" and message.priority > 0:
-                await self._record_sent(result)  # bulk: recorded at once, so a crash repeats at most what is in flight
+                await self._record_sent(result)
             results.append(result)
             if result.outcome in ("retry", "unreachable"):
                 break

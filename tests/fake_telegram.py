@@ -113,6 +113,7 @@ class FakeUser:
     language_code: str = "vi"
     blocked: bool = False
     flood: list[int] = field(default_factory=list)
+    faults: int = 0
 
 
 class FakeTelegram:
@@ -460,6 +461,9 @@ class FakeTelegram:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if user.flood:
             raise ApiError(429, f"Too Many Requests: retry after {user.flood[0]}", retry_after=user.flood.pop(0))
+        if user.faults:
+            user.faults -= 1
+            raise ApiError(500, "Internal Server Error")
         if self.limits is not None:
             self._within_limits(chat_id)
         return user

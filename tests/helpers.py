@@ -118,3 +118,24 @@ async def member(
     await chat.say(await invite(app, unit_code, role))
     await chat.say(name)
     return chat
+
+
+async def many_officers(app: App, count: int, first_user: int, unit_code: str = TAM_KY) -> list[int]:
+    """``count`` officers of one unit, each with a Telegram account numbered from ``first_user`` (inserted in bulk)."""
+    from sqlalchemy import insert, select
+
+    from storage.models import ChannelIdentity, Person
+
+    now = utcnow()
+    async with app.db.transaction() as session:
+        unit = await by_code(session, unit_code)
+        assert unit is not None
+        await session.execute(insert(Person), [{"full_name": f"Cán bộ {i:04d}", "role": "officer", "unit_id": unit.id,
+                                                "language": "vi", "created_at": now} for i in range(count)])  # fmt: skip
+        ids = list((await session.scalars(select(Person.id).where(Person.full_name.like("Cán bộ %"))
+                                          .order_by(Person.id))).all())[-count:]  # fmt: skip
+        await session.execute(insert(ChannelIdentity), [
+            {"channel": "telegram", "external_id": str(first_user + n), "chat_id": str(first_user + n),
+             "person_id": pid, "code_failures": 0, "created_at": now, "last_seen_at": now} for n, pid in enumerate(ids)
+        ])  # fmt: skip
+    return [first_user + n for n in range(count)]
