@@ -36,9 +36,10 @@ TEXT = "Thông báo: đề nghị các đồng chí nghiên cứu kế hoạch s
 
 def plan_reading() -> None:
     seed = (ROOT.parent / "shared" / "seeds" / "ke-hoach-tam-ky-2024.txt").read_text(encoding="utf-8")
-    head, _, body = seed.partition("#### I. MỤC ĐÍCH, YÊU CẦU")
+    head, _, rest = seed.partition("#### I. MỤC ĐÍCH, YÊU CẦU")
+    body, _, footer = rest.partition("*Nơi nhận")
     sections = "\n".join(f"{ROMAN[i % len(ROMAN)]}. PHẦN {i}\n{body}" for i in range(44))  # ~100 pages of 3,000 chars
-    text = head + sections
+    text = head + sections + "\n*Nơi nhận" + footer
     started = time.perf_counter()
     plan = read_plan(text)
     took = time.perf_counter() - started
