@@ -169,31 +169,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         await app.migrate()
         if args.command == "db":
             print("database is at the latest schema")
-        elif args.command == "units":
-            await _units(app, args)
         elif args.command == "invite":
             await _invite(app, settings, args)
-        elif args.command == "kinds":
-            await _kinds(app, args)
-        elif args.command == "export":
-            await _export(app, args)
-        elif args.command == "kieubao":
-            await _overseas(app, args)
-        elif args.command == "schedule":
-            await _schedule(app, args)
-        elif args.command == "report":
-            await _report(app, args)
-        elif args.command == "plan":
-            await _plan(app, args)
-        elif args.command == "broadcast":
-            await _broadcast(app, args)
-        elif args.command == "reminders":
-            from bot.reminders import sweep
-            from storage.types import utcnow
-
-            result = await sweep(app.db, settings, utcnow())
-            print(f"reminders: {result.reminded_units} unit(s), {result.digests} digest(s), "
-                  f"{result.messages} message(s) queued for delivery by `caunoi run`")  # fmt: skip
+        else:
+            await {
+                "units": _units, "kinds": _kinds, "export": _export, "kieubao": _overseas, "schedule": _schedule,
+                "report": _report, "plan": _plan, "broadcast": _broadcast, "reminders": _reminders,
+            }[args.command](app, args)  # fmt: skip
     finally:
         await app.close()
     return 0
@@ -500,3 +482,12 @@ async def _broadcast(app: App, args: argparse.Namespace) -> None:
         sent = await broadcasts.send(session, audience, people, args.text, document, sender_id=None,
                                      sender_label=actor, now=utcnow())  # fmt: skip
     print(f"broadcast #{sent.id}: {len(people)} recipient(s) queued; `caunoi run` delivers them")
+
+
+async def _reminders(app: App, args: argparse.Namespace) -> None:
+    from bot.reminders import sweep
+    from storage.types import utcnow
+
+    result = await sweep(app.db, app.settings, utcnow())
+    print(f"reminders: {result.reminded_units} unit(s), {result.digests} digest(s), "
+          f"{result.messages} message(s) queued for delivery by `caunoi run`")  # fmt: skip
