@@ -13,8 +13,10 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot import broadcasts
 from bot.app import App
 from storage.models import ActivityReport, ChannelIdentity, OverseasRecord
+from storage.types import utcnow
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.helpers import BotProcess, free_port, invite, member, seed_units
@@ -112,6 +114,14 @@ async def test_zalo_officer_joins_reports_and_keeps_the_register(
         await chat.send("bo qua", "kiểm tra lại")
         await chat.send("xac nhan", "Đã lưu thành hồ sơ #1")
         await chat.send("/kieubao mau", "Zalo không gửi được tệp")
+        async with app.db.transaction() as session:  # an announcement reaches Zalo too, and is acknowledged by typing
+            audience = broadcasts.Audience()
+            targets = await broadcasts.recipients(session, audience)
+            await broadcasts.send(session, audience, targets, "Họp giao ban ngày 25/11", None, sender_id=None,
+                                  sender_label="Ban Thường trực", now=utcnow())  # fmt: skip
+        announced = await zalo.wait_for(OFFICER, "Họp giao ban", timeout=20)
+        assert "1. ✅ Đã nhận" in announced.text and "/danhan 1" in announced.text
+        await chat.send("/danhan 1", "đã ghi nhận")
         assert_plain(zalo)
     finally:
         await bot.stop()
