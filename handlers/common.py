@@ -14,13 +14,15 @@ HELP_BY_ROLE = {
     "officer": N_(
         "You can report an activity (/baocao), see your recent reports (/cuatoi), file a periodic report "
         "(/baocaoky), see what is due (/nhacviec), keep the list of overseas Vietnamese and their relatives "
-        "(/kieubao), cancel what you are doing (/huy) and switch language (/ngonngu). In any form you can type "
+        "(/kieubao), read plans and your part in them (/kehoach), use the bot on another messenger too (/lienket), "
+        "cancel what you are doing (/huy) and switch language (/ngonngu). In any form you can type "
         "“quay lại” to go back, “bỏ qua” to skip an optional question and “hủy” to cancel."
     ),
     "supervisor": N_(
         "As a supervising officer you see who has reported (/tiendo), review periodic reports (approve, or return "
-        "with a comment), remind late units with one tap, and see the overseas Vietnamese register of your units "
-        "(/kieubao). You can also report your own unit's activities (/baocao, /baocaoky). Invites for your "
+        "with a comment), remind late units with one tap, compile your area's figures, Excel and Word files and "
+        "charts (/tonghop), send announcements with receipts (/thongbao), and see the overseas Vietnamese register "
+        "of your units (/kieubao). You can also report your own unit's activities (/baocao, /baocaoky). Invites for your "
         "communes are created with the command line for now: caunoi invite create --unit CODE."
     ),
     "admin": N_(
