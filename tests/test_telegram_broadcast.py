@@ -5,6 +5,7 @@ recipient gets the message exactly once (duplicates counted), the blocked are ma
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +26,8 @@ TEXT = "Thông báo khẩn: đề nghị các đồng chí xác nhận đã nh�
 async def test_broadcast_survives_a_kill_with_receipts(app: App, database_url: str, tmp_path: Path) -> None:
     telegram = FakeTelegram(limits=(200.0, 1.0))
     await telegram.start()
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(telegram.stop)
         await seed_units(app)
         users = await many_officers(app, RECIPIENTS, 900_000)
         for user in users:
@@ -42,6 +44,7 @@ async def test_broadcast_survives_a_kill_with_receipts(app: App, database_url: s
         env = bot_env(telegram, database_url, tmp_path, CAUNOI_TELEGRAM_RATE_PER_SECOND="150")
         bot = BotProcess(env, tmp_path)
         await bot.start()
+        stack.push_async_callback(bot.stop)  # stopped even when an assertion fails
 
         def delivered() -> int:
             return sum(1 for message in telegram.sent if TEXT in message.text)
@@ -79,6 +82,3 @@ async def test_broadcast_survives_a_kill_with_receipts(app: App, database_url: s
             marked = (await session.scalars(select(ChannelIdentity.external_id)
                                             .where(ChannelIdentity.unreachable_at.is_not(None)))).all()  # fmt: skip
         assert sorted(map(int, marked)) == users[:BLOCKED]
-        await bot.stop()
-    finally:
-        await telegram.stop()
