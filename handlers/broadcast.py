@@ -59,9 +59,9 @@ async def broadcast_command(ctx: Ctx, args: str) -> None:
     elif word == "bo":
         ctx.conversation.state.pop("broadcast", None)
         ctx.say(ctx.t("Discarded. Nothing was sent."))
-    elif word == "nhaclai" and rest.strip().isdigit():
+    elif word == "nhaclai" and rest.strip().isdecimal():
         await _resend(ctx, int(rest))
-    elif word.isdigit():
+    elif word.isdecimal():
         await _status(ctx, int(word))
     else:
         await ctx.service.start_form(ctx, BROADCAST_FORM.name)
@@ -125,7 +125,7 @@ async def _resend(ctx: Ctx, broadcast_id: int) -> None:
 async def acknowledge_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     text = args.strip()
-    first = await broadcasts.acknowledge(ctx.session, int(text), ctx.person.id, ctx.now) if text.isdigit() else False
+    first = await broadcasts.acknowledge(ctx.session, int(text), ctx.person.id, ctx.now) if text.isdecimal() else False
     ctx.say(ctx.t("Thank you; your receipt is recorded.") if first else ctx.t("Already recorded. Thank you."))
     await ctx.service.reshow_form(ctx)
 

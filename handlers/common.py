@@ -22,8 +22,8 @@ HELP_BY_ROLE = {
         "As a supervising officer you see who has reported (/tiendo), review periodic reports (approve, or return "
         "with a comment), remind late units with one tap, compile your area's figures, Excel and Word files and "
         "charts (/tonghop), send announcements with receipts (/thongbao), and see the overseas Vietnamese register "
-        "of your units (/kieubao). You can also report your own unit's activities (/baocao, /baocaoky). Invites for your "
-        "communes are created with the command line for now: caunoi invite create --unit CODE."
+        "of your units (/kieubao). You can also report your own unit's activities (/baocao, /baocaoky). Invites "
+        "for your communes are created with the command line for now: caunoi invite create --unit CODE."
     ),
     "admin": N_(
         "As an administrator you can do everything a supervisor can, and set report schedules and deadlines "

@@ -69,7 +69,7 @@ async def _record(ctx: Ctx, rest: str) -> OverseasRecord | None:
     """The record named by ``rest`` if the person may see it; the same answer whether it is missing or not theirs."""
     assert ctx.person is not None
     text = rest.strip().lstrip("#")
-    record = await overseas.get(ctx.session, int(text), scope_of(ctx.person)) if text.isdigit() else None
+    record = await overseas.get(ctx.session, int(text), scope_of(ctx.person)) if text.isdecimal() else None
     if record is None:
         ctx.say(ctx.t("There is no record #{id} in your units.", id=text[:12]))
     return record
@@ -84,7 +84,7 @@ async def register_command(ctx: Ctx, args: str) -> None:
         return
     word, _, rest = args.strip().partition(" ")
     word = fold(word).lstrip("#")
-    if word.isdigit():
+    if word.isdecimal():
         await show_record(ctx, word)
         return
     await SUBCOMMANDS.get(word, show_menu)(ctx, rest.strip())

@@ -137,7 +137,7 @@ async def receive_file(ctx: Ctx) -> None:
 async def _pending(ctx: Ctx, rest: str) -> OverseasImport | None:
     assert ctx.person is not None
     staged = None
-    if rest.strip().isdigit():
+    if rest.strip().isdecimal():
         staged = await ctx.session.scalar(
             select(OverseasImport).where(
                 OverseasImport.id == int(rest), OverseasImport.person_id == ctx.person.id,

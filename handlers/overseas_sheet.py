@@ -280,7 +280,7 @@ def _value(step: Step, cell: Any, today: date) -> Any:
     if step.kind is Kind.CHOICE:
         catalogue = CHOICES[step.options or ""]
         labels = [VI.t(label) for _, label in catalogue] + [EN.t(label) for _, label in catalogue]
-        if text.strip().isdigit():
+        if text.strip().isdecimal():
             raise InvalidInput(N_("Please choose one of: {choices}."), choices=", ".join(labels[: len(catalogue)]))
         try:
             return catalogue[parse_choice(text, labels) % len(catalogue)][0]

@@ -107,7 +107,7 @@ async def report_command(ctx: Ctx, args: str) -> None:
         ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
         return
     parts = args.split()
-    if len(parts) == 2 and parts[0].isdigit():
+    if len(parts) == 2 and parts[0].isdecimal():
         await _start(ctx, unit, int(parts[0]), parts[1])
         return
     items = await open_items(ctx, unit)

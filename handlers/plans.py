@@ -157,7 +157,7 @@ async def receive_plan_file(ctx: Ctx) -> None:
 
 async def _own_draft(ctx: Ctx, rest: str) -> Plan | None:
     assert ctx.person is not None
-    plan = await ctx.session.get(Plan, int(rest)) if rest.isdigit() else None
+    plan = await ctx.session.get(Plan, int(rest)) if rest.isdecimal() else None
     if plan is None or plan.status != "draft" or plan.created_by_id != ctx.person.id:
         ctx.say(ctx.t("That plan is no longer waiting for confirmation."))
         return None
@@ -196,7 +196,7 @@ async def plans_command(ctx: Ctx, args: str) -> None:
         await my_part(ctx, rest)
     elif word == "tim":
         await search(ctx, rest)
-    elif word.isdigit():
+    elif word.isdecimal():
         await show_plan(ctx, word)
     else:
         await list_plans(ctx)
@@ -215,7 +215,7 @@ async def list_plans(ctx: Ctx) -> None:
 
 
 async def _plan(ctx: Ctx, text: str) -> Plan | None:
-    plan = await ctx.session.get(Plan, int(text)) if text.isdigit() else None
+    plan = await ctx.session.get(Plan, int(text)) if text.isdecimal() else None
     if plan is None or plan.status != "active":
         ctx.say(ctx.t("There is no plan #{id}.", id=text[:12]))
         return None
@@ -252,11 +252,11 @@ async def show_section(ctx: Ctx, rest: str) -> None:
     if plan is None:
         return
     sections = plan.structure["sections"]
-    index = int(words[1]) if len(words) > 1 and words[1].isdigit() else -1
+    index = int(words[1]) if len(words) > 1 and words[1].isdecimal() else -1
     if not 0 <= index < len(sections):
         ctx.say(ctx.t("There is no such section."))
         return
-    page = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
+    page = int(words[2]) if len(words) > 2 and words[2].isdecimal() else 0
     text = _section_text(sections[index])
     pages = split_lines(text, PAGE) or [""]
     page = min(page, len(pages) - 1)

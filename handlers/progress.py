@@ -59,7 +59,7 @@ def latest_period(schedule: ReportSchedule, today: Any) -> Period:
 
 async def _schedule_period(ctx: Ctx, args: str) -> tuple[ReportSchedule, Period] | None:
     parts = args.split()
-    schedule = await ctx.session.get(ReportSchedule, int(parts[0])) if parts and parts[0].isdigit() else None
+    schedule = await ctx.session.get(ReportSchedule, int(parts[0])) if parts and parts[0].isdecimal() else None
     if schedule is None:
         ctx.say(ctx.t("There is no such report schedule."))
         return None
@@ -172,7 +172,7 @@ async def nudge_command(ctx: Ctx, args: str) -> None:
 
 async def _report_in_scope(ctx: Ctx, text: str) -> PeriodicReport | None:
     assert ctx.person is not None
-    report = await ctx.session.get(PeriodicReport, int(text)) if text.isdigit() else None
+    report = await ctx.session.get(PeriodicReport, int(text)) if text.isdecimal() else None
     if report is not None:
         unit = await ctx.session.get(Unit, report.unit_id)
         allowed = await ctx.session.scalar(

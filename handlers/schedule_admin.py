@@ -67,7 +67,7 @@ def _validator(parse: Any, message: str) -> Any:
 
 
 def _period_numbers(text: str) -> list[int]:
-    numbers = sorted({int(part) for part in re.split(r"[,\s;]+", fold(text)) if part.isdigit()})
+    numbers = sorted({int(part) for part in re.split(r"[,\s;]+", fold(text)) if part.isdecimal()})
     if not numbers or any(not 1 <= number <= 12 for number in numbers):
         raise ValueError(text)
     return numbers
@@ -88,7 +88,7 @@ def describe(i18n: I18n, schedule: ReportSchedule) -> str:
 
 async def schedules_command(ctx: Ctx, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
-    found = await ctx.session.get(ReportSchedule, int(rest)) if rest.strip().isdigit() else None
+    found = await ctx.session.get(ReportSchedule, int(rest)) if rest.strip().isdecimal() else None
     if word == "them":
         await ctx.service.start_form(ctx, SCHEDULE_FORM.name)
         return

@@ -149,9 +149,9 @@ async def test_import_in_chat_reports_then_imports_once(app: App, tmp_path: Path
     assert "không còn chờ" in await chat.say("/kieubao nhapxn 1")  # a second confirm imports nothing
     again = await chat.say(f"!file {path}")
     assert "↩️ 3 dòng đã có trong danh sách" in again and "Nhập" not in again.split("\n")[-1]
-    text_file = tmp_path / "notes.txt"
-    text_file.write_text("hello")
-    assert "chỉ nhập được tệp Excel" in await chat.say(f"!file {text_file}")
+    other = tmp_path / "notes.pdf"
+    other.write_text("hello")
+    assert "chưa đọc được loại tệp này" in await chat.say(f"!file {other}")
     async with app.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(OverseasRecord)) == 3
         imported = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "overseas.imported"))).one()

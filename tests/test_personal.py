@@ -30,6 +30,10 @@ def test_bad_names(text: str) -> None:
         parse_person_name(text)
 
 
+def test_folding_does_not_depend_on_case() -> None:
+    assert name_key("AÐ") == name_key("Að") == "ad"  # hypothesis found "Ð" (Icelandic eth) folding apart from "ð"
+
+
 @given(st.text(max_size=150))
 def test_name_parsing_never_fails_otherwise_and_is_stable(text: str) -> None:
     try:

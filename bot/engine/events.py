@@ -47,6 +47,6 @@ def callback_data(screen: int, key: str) -> str:
 
 def parse_callback(data: str) -> tuple[int, str] | None:
     screen, sep, key = data.partition(":")
-    if not sep or not screen.isdigit() or not key:
+    if not sep or not screen.isdecimal() or not key:
         return None
     return int(screen), key

@@ -213,7 +213,7 @@ def parse_choice(text: str, labels: Sequence[str]) -> int:
     folded = _folded(text).strip(" .)")
     if not folded:
         raise InvalidInput(N_("Please choose one of the options."))
-    if folded.isdigit():
+    if folded.isdecimal():
         number = int(folded)
         if 1 <= number <= len(labels):
             return number - 1

@@ -146,7 +146,7 @@ class FormRunner:
             return await self._on_photo_step(state, step, event, key, words)
         if event.photo is not None:
             raise InvalidInput(N_("A photo is not the answer to this question; photos come later in the form."))
-        if key.startswith("o") and key[1:].isdigit():
+        if key.startswith("o") and key[1:].isdecimal():
             index = int(key[1:])
             if index >= len(state["shown"]):
                 raise InvalidInput(N_("Please choose one of the options."))
@@ -330,7 +330,7 @@ class FormRunner:
     def _edit_number(words: str) -> int | None:
         for prefix in EDIT_PREFIXES:
             rest = words.removeprefix(prefix).strip()
-            if words.startswith(prefix) and rest.isdigit():
+            if words.startswith(prefix) and rest.isdecimal():
                 return int(rest)
         return None
 
@@ -361,8 +361,8 @@ class FormRunner:
             return Outcome([await self._review(state)])
         if key == "cancel" or words in CANCEL_WORDS:
             return Outcome([self._enter_cancel(state)])
-        number = int(key[1:]) + 1 if key.startswith("o") and key[1:].isdigit() else self._edit_number(words)
-        if number is None and words.isdigit():
+        number = int(key[1:]) + 1 if key.startswith("o") and key[1:].isdecimal() else self._edit_number(words)
+        if number is None and words.isdecimal():
             number = int(words)
         if number is None:
             labels = [self.t(step.label) for step in self.form.visible(state["answers"])]

@@ -11,7 +11,7 @@ _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d), collapse white space: "Giao Lưu  " → "giao luu"."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
+    decomposed = unicodedata.normalize("NFD", text.casefold().translate(_SPECIAL))  # case first: Ð → ð → d
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
