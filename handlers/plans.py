@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any
 
 from docx import Document as WordDocument
+from docx.table import Table as DocxTable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import broadcasts
 from bot.context import Ctx
 from bot.engine.replies import Option
 from bot.engine.text import fold, split_lines
@@ -38,17 +40,21 @@ LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
 
 
 def document_text(filename: str, data: bytes) -> str:
-    """The text of a .txt/.md (UTF-8, or the Windows Vietnamese code page) or a .docx (paragraphs, then table rows)."""
+    """The text of a .txt/.md (UTF-8, or the Windows Vietnamese code page) or a .docx (paragraphs and table cells,
+    in reading order: the header of an administrative document is usually a two-column table)."""
     if filename.lower().endswith(".docx"):
         try:
             document = WordDocument(io.BytesIO(data))
         except (zipfile.BadZipFile, KeyError, ValueError) as error:
             raise ValueError("not a Word document") from error
-        lines = [paragraph.text for paragraph in document.paragraphs]
-        for table in document.tables:
-            for row in table.rows:
-                cells = [cell.text.strip() for cell in row.cells]
-                lines.extend(dict.fromkeys(cell for cell in cells if cell))  # merged cells repeat their text
+        lines: list[str] = []
+        for block in document.iter_inner_content():  # paragraphs and tables in reading order
+            if isinstance(block, DocxTable):
+                for row in block.rows:
+                    cells = [cell.text.strip() for cell in row.cells]
+                    lines.extend(dict.fromkeys(cell for cell in cells if cell))  # merged cells repeat their text
+            else:
+                lines.append(block.text)
         return "\n".join(lines)
     for encoding in ("utf-8-sig", "cp1258"):
         try:
@@ -172,8 +178,40 @@ async def save(ctx: Ctx, rest: str, *, with_schedules: bool) -> None:
                          if ctx.person else None, now=ctx.now)  # fmt: skip
     audit.record(ctx.session, "plan.saved", actor=ctx.person, object_type="plan", object_id=plan.id,
                  schedules=len(made))  # fmt: skip
-    ctx.say(ctx.t("Plan saved (#{id}).", id=plan.id) + "".join(f"\n• {name}" for name in made))
-    await show_plan(ctx, str(plan.id))
+    ctx.say(ctx.t("Plan saved (#{id}).", id=plan.id) + "".join(f"\n• {name}" for name in made),
+            rows=((Option(f"m:kehoach gui {plan.id}", ctx.t("Send each level its part")),),),
+            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+async def push_parts(ctx: Ctx, rest: str) -> None:
+    """Each level's excerpt, with its deadlines, to every person in units of that level (in the sender's area), as
+    an announcement with receipts."""
+    assert ctx.person is not None
+    if ctx.person.role not in (Role.ADMIN, Role.SUPERVISOR):
+        ctx.say(ctx.t("Only administrators and supervising officers can add plans."))
+        return
+    plan = await _plan(ctx, rest)
+    if plan is None:
+        return
+    root = None if ctx.person.role == Role.ADMIN else ctx.person.unit_id
+    lines = []
+    for level in ("commune", "district"):
+        parts = [e for e in plan.structure.get("excerpts", []) if level in e["levels"]]
+        if not parts:
+            continue
+        text = "\n\n".join([plan.title, *(e["text"] for e in parts)])
+        dates = [date.fromisoformat(d["on"]) for e in parts for d in e["deadlines"] if d.get("on")]
+        if dates:
+            text += "\n\n⏰ " + ", ".join(ctx.i18n.date(day) for day in dates)
+        audience = broadcasts.Audience(root, level, None)
+        targets = await broadcasts.recipients(ctx.session, audience)
+        sent = await broadcasts.send(ctx.session, audience, targets, text[:3500], None, sender_id=ctx.person.id,
+                                     sender_label=ctx.person.full_name, now=ctx.now, plan_id=plan.id)  # fmt: skip
+        audit.record(ctx.session, "plan.pushed", actor=ctx.person, object_type="plan", object_id=plan.id,
+                     level=level, recipients=len(targets), broadcast=sent.id)  # fmt: skip
+        lines.append(ctx.t("Units “{level}”: {count} people (announcement #{id}).", level=level, count=len(targets),
+                           id=sent.id))  # fmt: skip
+    ctx.say("\n".join(lines) or ctx.t("This plan has no part addressed to communes or districts."))
 
 
 async def plans_command(ctx: Ctx, args: str) -> None:
@@ -190,6 +228,8 @@ async def plans_command(ctx: Ctx, args: str) -> None:
             ctx.say(ctx.t("Discarded. Nothing was saved."))
     elif word == "xem":
         await show_plan(ctx, rest)
+    elif word == "gui":
+        await push_parts(ctx, rest)
     elif word == "muc":
         await show_section(ctx, rest)
     elif word == "cuatoi":

@@ -3,13 +3,16 @@ year, broken lines, page headers), and any text at all without an exception."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
+from docx import Document as WordDocument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.plan_reader import read_plan
+from handlers.plans import document_text
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -112,6 +115,31 @@ def test_a_plan_in_another_style() -> None:
     communes = next(e for e in plan.excerpts if "commune" in e.levels)
     assert [(d.on, d.rhythm) for d in communes.deadlines] == [(date(2026, 12, 15), "year")]
     assert plan.signer[-1] == "Lê Thị Hoa"
+
+
+def test_a_word_plan_with_a_header_table() -> None:
+    document = WordDocument()
+    header = document.add_table(rows=1, cols=2)
+    header.rows[0].cells[0].text = "ỦY BAN MTTQ VIỆT NAM\nPHƯỜNG HẢI CHÂU\nSố: 15/KH-MTTQ"
+    header.rows[0].cells[
+        1
+    ].text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHải Châu, ngày 3 tháng 2 năm 2026"
+    for line in ("KẾ HOẠCH", "Gặp mặt kiều bào dịp Tết Bính Ngọ", "I. NỘI DUNG", "1. Rà soát danh sách kiều bào.",
+                 "II. TỔ CHỨC THỰC HIỆN", "1. Đối với các xã, phường: báo cáo kết quả năm trước ngày 15/12."):  # fmt: skip
+        document.add_paragraph(line)
+    table = document.add_table(rows=2, cols=2)  # a table in the body: its cells are read in place
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Nội dung", "Thời gian"
+    table.rows[1].cells[0].text, table.rows[1].cells[1].text = "Gặp mặt", "ngày 20/2/2026"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    plan = read_plan(document_text("ke-hoach.docx", buffer.getvalue()))
+    assert (plan.number, plan.place, plan.issued_on) == ("15/KH-MTTQ", "Hải Châu", date(2026, 2, 3))
+    assert (
+        plan.issuer == ["ỦY BAN MTTQ VIỆT NAM", "PHƯỜNG HẢI CHÂU"] and plan.title == "Gặp mặt kiều bào dịp Tết Bính Ngọ"
+    )
+    communes = next(e for e in plan.excerpts if "commune" in e.levels)
+    assert [(d.on, d.rhythm) for d in communes.deadlines] == [(date(2026, 12, 15), "year")]
+    assert ("event", date(2026, 2, 20)) in {(d.kind, d.on) for d in plan.dates}
 
 
 @settings(max_examples=300, deadline=None)

@@ -32,6 +32,11 @@ async def test_plan_preview_schedules_and_my_part(app: App, tmp_path: Path) -> N
     assert "2. Lưu và tạo 2 lịch báo cáo" in preview
     saved = await admin.say("2")
     assert "Đã lưu kế hoạch (#1)" in saved
+    pushed = await admin.say("gửi từng cấp phần việc của mình")
+    assert "Đơn vị cấp “commune”: 1 người (thông báo #1)" in pushed
+    part_pushed = officer.out[-1]  # every commune officer receives their part, with its deadlines and a receipt
+    assert "Đối với Ban Thường trực Ủy ban MTTQ Việt Nam các xã, phường" in part_pushed
+    assert "⏰ 10/6/2024, 10/11/2024" in part_pushed and "Đã nhận" in part_pushed
     async with app.db.transaction() as session:
         made = (await session.scalars(select(ReportSchedule).order_by(ReportSchedule.id))).all()
         plan = (await session.scalars(select(Plan))).one()
