@@ -227,12 +227,16 @@ class ConversationService:
             return
         key = parsed[1]
         if key.startswith("m:"):
-            name, _, args = key[2:].partition(" ")
-            await self._on_command(ctx, name, args)
+            await self._on_menu_key(ctx, key)
         elif ctx.conversation.flow:
             await self._form_input(ctx, Input(key=key))
         else:
             await self.show_menu(ctx)
+
+    async def _on_menu_key(self, ctx: Ctx, key: str) -> None:
+        """A choice outside forms, tapped or typed: "m:kieubao xem 12" runs /kieubao with "xem 12"."""
+        name, _, args = key[2:].partition(" ")
+        await self._on_command(ctx, name, args)
 
     async def _on_command(self, ctx: Ctx, name: str, args: str) -> None:
         command = self.registry.commands.get(name)
@@ -287,8 +291,7 @@ class ConversationService:
         except InvalidInput:
             key = None
         if key is not None and key.startswith("m:"):
-            name, _, args = key[2:].partition(" ")
-            await self._on_command(ctx, name, args)
+            await self._on_menu_key(ctx, key)
             return
         commands = self.registry.menu(ctx.person.role if ctx.person else None)
         try:

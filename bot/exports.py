@@ -7,7 +7,6 @@ import io
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -16,9 +15,8 @@ from storage.activities import for_units
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Person, Unit
+from storage.types import VIETNAM
 from storage.units import Scope, by_code, subtree_ids
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 ACTIVITY_COLUMNS = (
     "id", "unit_code", "unit_name", "reporter", "kind", "activity_date", "title", "description", "place",

@@ -20,10 +20,19 @@ async def to_units(
     now: datetime, *, every_messenger: bool = False,
 ) -> int:  # fmt: skip
     """Enqueues ``build(i18n)`` for every reachable account of the units' people with ``roles``; returns how many."""
+    people = await schedules.recipients(session, unit_ids, roles, every_messenger=every_messenger)
+    return await write(session, people, lambda person: build(i18n_for(person.language)), now)
+
+
+async def write(
+    session: AsyncSession, people: Iterable[schedules.Recipient], build: Callable[[schedules.Recipient], Reply],
+    now: datetime,
+) -> int:  # fmt: skip
+    """One outbox message per reachable account, each built for its person; returns how many."""
     messages = [
-        outbox.Outgoing(r.channel, r.chat_id, r.identity_id, build(i18n_for(r.language)).to_json())
-        for r in await schedules.recipients(session, unit_ids, roles, every_messenger=every_messenger)
-        if not r.unreachable
+        outbox.Outgoing(person.channel, person.chat_id, person.identity_id, build(person).to_json())
+        for person in people
+        if not person.unreachable
     ]
     await outbox.enqueue(session, messages, now)
     return len(messages)

@@ -10,7 +10,7 @@ default): what fell due at night goes out with the first sweep of the morning.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
-from bot.notify import EVERGREEN
+from bot.notify import EVERGREEN, write
 from bot.periods import Period, due_offset, periods_in_window
-from storage import outbox, schedules
+from storage import schedules
 from storage.db import Database
 from storage.models import ReminderLog, ReportSchedule
 
@@ -155,22 +155,28 @@ async def remind(
     session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: list[int], kind: str,
     today: date, now: datetime, *, every_messenger: bool = False,
 ) -> Sent:  # fmt: skip
-    """Claims (schedule, period, unit, kind) for each unit with a reachable officer and enqueues their reminders.
-    A unit nobody can be told about yet is not claimed: an officer who joins later still gets the reminder."""
+    """The reminder to the reachable officers of each unit not yet reminded (``kind`` and deadline)."""
+    return await _claim_and_write(
+        session, schedule, period, deadline, unit_ids, kind, ("officer",), now, every_messenger,
+        lambda person: officer_reminder(i18n_for(person.language), schedule, period, deadline, today),
+    )  # fmt: skip
+
+
+async def _claim_and_write(
+    session: AsyncSession, schedule: ReportSchedule, period: Period, deadline: date, unit_ids: Iterable[int],
+    kind: str, roles: tuple[str, ...], now: datetime, every_messenger: bool,
+    build: Callable[[schedules.Recipient], Reply],
+) -> Sent:  # fmt: skip
+    """Claims (schedule, period, unit, kind) for each unit with someone reachable and writes their messages in the
+    same transaction. A unit nobody can be told about yet is not claimed: someone who joins later still hears."""
     pending = await unclaimed(session, schedule, period, deadline, unit_ids, kind)
     if not pending:
         return Sent()
-    people = [r for r in await schedules.recipients(session, pending, ("officer",), every_messenger=every_messenger)
-              if not r.unreachable]  # fmt: skip
-    claimed = set(await claim(session, schedule, period, deadline, sorted({r.unit_id for r in people}), kind, now))
-    messages = [
-        outbox.Outgoing(r.channel, r.chat_id, r.identity_id,
-                        officer_reminder(i18n_for(r.language), schedule, period, deadline, today).to_json())
-        for r in people
-        if r.unit_id in claimed
-    ]  # fmt: skip
-    await outbox.enqueue(session, messages, now)
-    return Sent(len(claimed), len(messages))
+    people = [person for person in await schedules.recipients(session, pending, roles, every_messenger=every_messenger)
+              if not person.unreachable]  # fmt: skip
+    claimed = set(await claim(session, schedule, period, deadline, sorted({p.unit_id for p in people}), kind, now))
+    count = await write(session, [person for person in people if person.unit_id in claimed], build, now)
+    return Sent(len(claimed), count)
 
 
 def digest_reply(
@@ -199,21 +205,13 @@ async def digest(
     for unit in expected:
         if unit.parent_id is not None:
             by_parent[unit.parent_id].append(unit)
-    pending = await unclaimed(session, schedule, period, deadline, by_parent, kind)
-    if not pending:
-        return Sent()
-    people = [r for r in await schedules.recipients(session, pending, ("supervisor", "admin"),
-                                                    every_messenger=every_messenger) if not r.unreachable]  # fmt: skip
-    claimed = set(await claim(session, schedule, period, deadline, sorted({r.unit_id for r in people}), kind, now))
     submitted = {unit_id for unit_id, report in done.items() if getattr(report, "status", None) in schedules.DONE}
-    messages = []
-    for r in people:
-        if r.unit_id not in claimed:
-            continue
-        units = by_parent[r.unit_id]
+
+    def reply(person: schedules.Recipient) -> Reply:
+        units = by_parent[person.unit_id]
         missing = [unit.name for unit in units if unit.id not in submitted]
-        reply = digest_reply(i18n_for(r.language), schedule, period, deadline, len(units) - len(missing), len(units),
-                             missing)  # fmt: skip
-        messages.append(outbox.Outgoing(r.channel, r.chat_id, r.identity_id, reply.to_json()))
-    await outbox.enqueue(session, messages, now)
-    return Sent(len(claimed), len(messages))
+        return digest_reply(i18n_for(person.language), schedule, period, deadline, len(units) - len(missing),
+                            len(units), missing)  # fmt: skip
+
+    return await _claim_and_write(session, schedule, period, deadline, by_parent, kind, ("supervisor", "admin"), now,
+                                  every_messenger, reply)  # fmt: skip

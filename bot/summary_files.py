@@ -7,7 +7,6 @@ import io
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from docx import Document as WordDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -20,9 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.engine.countries import country_name
 from bot.i18n import I18n
 from bot.summary import Summary
+from storage.types import VIETNAM
 
 VI = I18n("vi")
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 UNIT_HEADERS = ["Mã đơn vị", "Đơn vị", "Cấp", "Số hoạt động", "Người tham gia", "Người nước ngoài, kiều bào",
                 "Tiền, hàng vận động (đồng)", "Kiều bào thêm mới", "Hồ sơ kiều bào cập nhật"]  # fmt: skip
 ACTIVITY_HEADERS = ["Ngày", "Mã đơn vị", "Đơn vị", "Loại hoạt động", "Tiêu đề", "Địa điểm", "Nước đối tác",
@@ -80,7 +79,7 @@ async def workbook(
                                      "Số hoạt động", "Người tham gia", "Tiền, hàng vận động (đồng)",
                                      "Kết quả chủ yếu", "Khó khăn, hạn chế", "Đề xuất, kiến nghị"], [
         [unit, schedule, summary.period.label(VI), status.get(report.status, report.status),
-         "Có" if report.late else "Không", report.first_submitted_at.astimezone(LOCAL).replace(tzinfo=None),
+         "Có" if report.late else "Không", report.first_submitted_at.astimezone(VIETNAM).replace(tzinfo=None),
          report.figures.get("activities"), report.figures.get("participants"), report.figures.get("money_vnd"),
          report.results, report.difficulties, report.proposals] for report, schedule, unit in periodic
     ])  # fmt: skip

@@ -13,8 +13,7 @@ from typing import Any
 from bot.context import Ctx
 from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
-from bot.engine.forms import Kind, Step
-from bot.engine.personal import format_phone, name_key
+from bot.engine.personal import name_key
 from bot.engine.replies import Option
 from bot.engine.text import fold
 from bot.i18n import N_
@@ -30,6 +29,7 @@ from handlers.overseas_form import (
     not_before,
     static_options,
 )
+from handlers.overseas_sheet import display_value
 from storage import audit, overseas
 from storage.models import OverseasRecord, Unit
 from storage.people import Role, scope_of
@@ -41,16 +41,6 @@ RESULTS = 10
 def _actor(ctx: Ctx) -> overseas.Actor:
     assert ctx.person is not None
     return overseas.Actor(ctx.person.id, ctx.person.full_name)
-
-
-def _format(ctx: Ctx, step: Step, value: Any) -> str:
-    if step.kind is Kind.CHOICE:
-        return choice_label(step.options or "", value, ctx.i18n)
-    if step.kind is Kind.COUNTRY:
-        return country_name(value, ctx.i18n.language)
-    if step.kind is Kind.PHONE:
-        return format_phone(value)
-    return str(value)
 
 
 def _answers(ctx: Ctx, record: OverseasRecord) -> dict[str, Any]:
@@ -240,7 +230,7 @@ async def show_record(ctx: Ctx, rest: str) -> None:
     for step in OVERSEAS_FORM.steps:
         value = values.get(step.name)
         if value not in (None, ""):
-            lines.append(f"{ctx.t(step.label)}: {_format(ctx, step, value)}")
+            lines.append(f"{ctx.t(step.label)}: {display_value(step, value, ctx.i18n)}")
     lines.append(f"{ctx.t('Status')}: {choice_label('overseas_status', record.status, ctx.i18n)}")
     unit = await ctx.session.get(Unit, record.unit_id)
     updated = ctx.i18n.date(record.updated_at.astimezone(ctx.service.zone).date())

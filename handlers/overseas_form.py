@@ -41,6 +41,13 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
 
 _HAS_RELATIVE = (Condition("relative_name"),)
 
+
+def _note(name: str, label: str, prompt: str) -> Step:
+    """A free-text note: optional, and kept encrypted (in the record and in the draft) because it may hold opinions."""
+    return Step(name, label, prompt, Kind.LONG_TEXT, required=False, validators=("needs_data_key",), max_length=2000,
+                sensitive=True)  # fmt: skip
+
+
 OVERSEAS_FORM = Form(
     name="overseas",
     version=1,
@@ -128,46 +135,18 @@ OVERSEAS_FORM = Form(
             options="yes_no",
             when=_HAS_RELATIVE,
         ),
-        Step(
+        _note(
             "contributions",
             N_("Contributions"),
             N_("Their contributions to the homeland (charity, “Vì người nghèo” fund, investment)? (optional)"),
-            Kind.LONG_TEXT,
-            required=False,
-            validators=("needs_data_key",),
-            max_length=2000,
-            sensitive=True,
         ),
-        Step(
+        _note(
             "aspirations",
             N_("Aspirations and concerns"),
             N_("Their aspirations and concerns (tâm tư, nguyện vọng)? (optional)"),
-            Kind.LONG_TEXT,
-            required=False,
-            validators=("needs_data_key",),
-            max_length=2000,
-            sensitive=True,
         ),
-        Step(
-            "visits",
-            N_("Visits home"),
-            N_("Visits home (e.g. every Tết)? (optional)"),
-            Kind.LONG_TEXT,
-            required=False,
-            validators=("needs_data_key",),
-            max_length=2000,
-            sensitive=True,
-        ),
-        Step(
-            "commendations",
-            N_("Commendations"),
-            N_("Commendations they received? (optional)"),
-            Kind.LONG_TEXT,
-            required=False,
-            validators=("needs_data_key",),
-            max_length=2000,
-            sensitive=True,
-        ),
+        _note("visits", N_("Visits home"), N_("Visits home (e.g. every Tết)? (optional)")),
+        _note("commendations", N_("Commendations"), N_("Commendations they received? (optional)")),
     ),
 )
 

@@ -307,14 +307,15 @@ def export_headers() -> list[str]:
     return ["Mã", "Mã đơn vị", "Đơn vị", *(header(step) for step in COLUMNS), "Ngày tạo", "Cập nhật"]
 
 
-def display_value(step: Step, value: Any) -> Any:
-    """What a person reads in a cell: Vietnamese choice labels and country names, phones as written locally."""
+def display_value(step: Step, value: Any, i18n: I18n = VI) -> Any:
+    """What a person reads, in a cell or in the chat: choice labels and country names in their language, phones as
+    written locally; years and numbers stay numbers."""
     if value in (None, ""):
         return None
     if step.kind is Kind.CHOICE:
-        return VI.t(dict(CHOICES[step.options or ""]).get(value, value))
+        return i18n.t(dict(CHOICES[step.options or ""]).get(value, value))
     if step.kind is Kind.COUNTRY:
-        return country_name(value, "vi")
+        return country_name(value, i18n.language)
     if step.kind is Kind.PHONE:
         return format_phone(value)
     return value

@@ -31,7 +31,6 @@ from storage.people import Role
 PAGE = 3000
 LISTED = 10
 PLAN_FILES = (".txt", ".docx", ".md")
-RHYTHM_PERIOD = {"month": "month", "quarter": "quarter", "half": "half", "year": "year"}
 RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
 LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
 
@@ -77,7 +76,7 @@ def schedule_suggestions(structure: dict[str, Any]) -> list[dict[str, Any]]:
             day, month = int(on[8:10]), int(on[5:7])
             if (rhythm, day, month) not in seen:
                 seen.add((rhythm, day, month))
-                found.append({"period_type": RHYTHM_PERIOD[rhythm], "day": day, "month": month})
+                found.append({"period_type": rhythm, "day": day, "month": month})
     return found
 
 

@@ -29,7 +29,7 @@ from handlers.progress import SUPERVISORS, latest_period
 from storage import audit, schedules
 from storage.models import Unit
 from storage.people import scope_of
-from storage.units import Scope
+from storage.units import by_code
 
 FORMATS = ("xlsx", "docx", "png")
 
@@ -143,7 +143,7 @@ async def _root(ctx: Ctx, code: str | None) -> Unit | None:
 async def cli_summary(session: AsyncSession, code: str, period_key: str | None, fmt: str, today: date,
                       zone: ZoneInfo, actor: str) -> tuple[Summary, list[Document]]:  # fmt: skip
     """`caunoi report summary`: the same figures and files, for any unit (the command line is the admin's)."""
-    root = await session.scalar(select(Unit).where(Unit.code == code, Scope.everything().clause(Unit.id)))
+    root = await by_code(session, code)
     if root is None:
         raise ValueError(f"unknown unit code {code!r}")
     period = parse_period(period_key) if period_key else await default_period(session, today)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.periods import DeadlineRule, Period
 from storage.models import ChannelIdentity, PeriodicReport, Person, ReportSchedule, Unit
+from storage.types import VIETNAM
 from storage.units import Scope
 
 DONE = ("submitted", "approved")
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def rule_of(schedule: ReportSchedule) -> DeadlineRule:
@@ -30,7 +29,7 @@ def applies(schedule: ReportSchedule, period: Period) -> bool:
     if period.type != schedule.period_type or (schedule.only_periods and period.number not in schedule.only_periods):
         return False
     rule = rule_of(schedule)
-    return rule.serves(period) and rule.deadline(period) >= schedule.created_at.astimezone(LOCAL).date()
+    return rule.serves(period) and rule.deadline(period) >= schedule.created_at.astimezone(VIETNAM).date()
 
 
 async def active(session: AsyncSession) -> list[ReportSchedule]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # local dates of stored data (schedules, spreadsheets) are Vietnam's
 
 
 class UTCDateTime(TypeDecorator[datetime]):

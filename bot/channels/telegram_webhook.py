@@ -6,35 +6,21 @@ Telegram retries any update that did not get a 2xx, so answering after the commi
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from aiogram import Bot
 from aiogram.types import Update
 from aiohttp import web
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from bot.channels.telegram import handle_update
+from bot.channels.webhooks import checked_secret, secret_matches
 from bot.config import Settings
 from bot.conversation import ConversationService
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def checked_secret(value: SecretStr | None, variable: str) -> str:
-    """A configured webhook secret; webhook mode does not start without one."""
-    if value is None or not value.get_secret_value():
-        raise SystemExit(f"{variable} must be set to run in webhook mode.")
-    secret = value.get_secret_value()
-    if not 8 <= len(secret) <= 256 or not all(ch.isalnum() or ch in "_-" for ch in secret):
-        raise SystemExit(f"{variable} must be 8-256 characters of A-Z, a-z, 0-9, _ and -.")
-    return secret
-
-
-def secret_matches(request: web.Request, header: str, secret: str) -> bool:
-    return hmac.compare_digest(request.headers.get(header, "").encode(), secret.encode())
 
 
 def add_telegram_route(app: web.Application, bot: Bot, service: ConversationService, settings: Settings) -> None:

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.plain import render_plain
-from bot.channels.telegram_webhook import checked_secret, secret_matches
+from bot.channels.webhooks import checked_secret, secret_matches
 from bot.config import Settings
 from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
