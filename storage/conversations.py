@@ -1,5 +1,5 @@
-"""The per-update hot path: de-duplication key, identity upsert and lock, conversation state, all as statements
-built once with bind parameters (building SQLAlchemy statements per update cost more than running them).
+"""The per-update hot path: de-duplication key, identity upsert and lock, conversation state, as statements compiled
+once and run on the driver's connection (``storage.driver``: SQLAlchemy's execution layer cost more than the SQL).
 
 The conversation is a plain dataclass written back with one UPDATE, not an ORM object: it changes on every update,
 and the ORM unit of work is the most expensive way to write one row.
@@ -10,17 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Executable
 
+from storage.driver import Prepared, driver, prepare
 from storage.models import ChannelIdentity, Conversation, Person, ProcessedUpdate
 
 IDENTITIES = ChannelIdentity.__table__
 CONVERSATIONS = Conversation.__table__
+PEOPLE = Person.__table__
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,8 +40,8 @@ class ConversationState:
 
 
 @cache
-def _statements(dialect: str) -> dict[str, Executable]:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _statements(dialect: Dialect) -> dict[str, Prepared]:
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     upsert = insert(IDENTITIES).values(
         channel=bindparam("channel"), external_id=bindparam("external_id"), chat_id=bindparam("chat_id"),
         display_name=bindparam("display_name"), code_failures=0, created_at=bindparam("now"),
@@ -51,17 +56,17 @@ def _statements(dialect: str) -> dict[str, Executable]:
             "display_name": func.coalesce(upsert.excluded.display_name, IDENTITIES.c.display_name),
         },
     )
-    return {
+    statements: dict[str, Executable] = {
         "seen": insert(ProcessedUpdate.__table__)
         .values(channel=bindparam("channel"), key=bindparam("key"), created_at=bindparam("now"))
-        .on_conflict_do_nothing(),
-        "identity": select(ChannelIdentity).from_statement(upsert.returning(*IDENTITIES.c)),
-        "conversation": select(
-            CONVERSATIONS.c.flow, CONVERSATIONS.c.state, CONVERSATIONS.c.screen, Person
-        )
+        .on_conflict_do_nothing()
+        .returning(ProcessedUpdate.__table__.c.key),
+        "identity": upsert.returning(*IDENTITIES.c),
+        "conversation": select(CONVERSATIONS.c.flow, CONVERSATIONS.c.state, CONVERSATIONS.c.screen, *PEOPLE.c)
         .select_from(CONVERSATIONS)
-        .outerjoin(Person, Person.id == bindparam("person_id"))
+        .outerjoin(PEOPLE, PEOPLE.c.id == bindparam("person_id"))
         .where(CONVERSATIONS.c.identity_id == bindparam("identity_id")),
+        "person": select(*PEOPLE.c).where(PEOPLE.c.id == bindparam("person_id")),
         "create": insert(CONVERSATIONS).values(
             identity_id=bindparam("identity_id"), flow=None, state={}, screen=0, updated_at=bindparam("now")
         ),
@@ -70,16 +75,24 @@ def _statements(dialect: str) -> dict[str, Executable]:
         .values(flow=bindparam("flow"), state=bindparam("state"), screen=bindparam("screen"),
                 updated_at=bindparam("now")),
     }  # fmt: skip
+    return {name: prepare(statement, dialect) for name, statement in statements.items()}
 
 
-def _sql(session: AsyncSession, name: str) -> Executable:
-    return _statements(session.bind.dialect.name)[name]
+def _loaded(session: AsyncSession, model: type[T], row: dict[str, Any]) -> T:
+    """An ORM object for a row read here, attached to the session as if the session had loaded it: changes that
+    handlers make to it (a language, a binding to a person) are flushed at commit like any other."""
+    instance = model(**row)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 async def first_delivery(session: AsyncSession, channel: str, key: str, now: datetime) -> bool:
     """Records the update key; False when it was recorded before (a redelivery)."""
-    result = await session.execute(_sql(session, "seen"), {"channel": channel, "key": key[:96], "now": now})
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    db = await driver(session)
+    return bool(
+        await db.fetch(_statements(session.bind.dialect)["seen"], {"channel": channel, "key": key[:96], "now": now})
+    )
 
 
 async def lock_identity(
@@ -91,26 +104,26 @@ async def lock_identity(
     that takes the row lock that keeps two workers off the same person's updates. On SQLite the transaction's write
     lock (BEGIN IMMEDIATE) does the same.
     """
+    db, sql = await driver(session), _statements(session.bind.dialect)
     params = {"channel": channel, "external_id": external_id, "chat_id": chat_id, "now": now,
               "display_name": display_name[:255] if display_name else None}  # fmt: skip
-    identity = (
-        await session.scalars(_sql(session, "identity"), params, execution_options={"populate_existing": True})
-    ).one()
-    row = (
-        await session.execute(
-            _sql(session, "conversation"), {"identity_id": identity.id, "person_id": identity.person_id}
-        )
-    ).first()
-    if row is None:
-        await session.execute(_sql(session, "create"), {"identity_id": identity.id, "now": now})
-        person = await session.get(Person, identity.person_id) if identity.person_id else None
-        return identity, ConversationState(identity.id, is_new=True), person
-    return identity, ConversationState(identity.id, row.flow, row.state or {}, row.screen), row.Person
+    identity = _loaded(session, ChannelIdentity, (await db.fetch(sql["identity"], params))[0])
+    rows = await db.fetch(sql["conversation"], {"identity_id": identity.id, "person_id": identity.person_id})
+    if rows:
+        row = rows[0]
+        flow, state, screen = row.pop("flow"), row.pop("state"), row.pop("screen")
+        person = _loaded(session, Person, row) if row["id"] is not None else None
+        return identity, ConversationState(identity.id, flow, state or {}, screen), person
+    await db.execute(sql["create"], {"identity_id": identity.id, "now": now})
+    people = await db.fetch(sql["person"], {"person_id": identity.person_id}) if identity.person_id else []
+    person = _loaded(session, Person, people[0]) if people else None
+    return identity, ConversationState(identity.id, is_new=True), person
 
 
 async def save(session: AsyncSession, conversation: ConversationState, now: datetime) -> None:
-    await session.execute(
-        _sql(session, "save"),
+    db = await driver(session)
+    await db.execute(
+        _statements(session.bind.dialect)["save"],
         {"id": conversation.identity_id, "flow": conversation.flow, "state": conversation.state,
          "screen": conversation.screen, "now": now},
     )  # fmt: skip

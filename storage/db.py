@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,6 +37,19 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        """Tries for the write lock right here on the event loop, without waiting (a few microseconds, where a
+        round trip to aiosqlite's thread costs a hundred or more); only if another process holds it does the wait,
+        up to the busy timeout, happen in aiosqlite's thread."""
+        sqlite = conn.connection.driver_connection._conn  # aiosqlite's sqlite3 connection, see storage.driver
+        sqlite.execute("PRAGMA busy_timeout=0").close()
+        try:
+            sqlite.execute("BEGIN IMMEDIATE").close()
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname != "SQLITE_BUSY":
+                raise
+        finally:
+            sqlite.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}").close()
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -45,7 +59,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
-        if not url.startswith("sqlite"):
+        if url.startswith("sqlite"):
+            # storage.driver calls the connection from the loop too. Every use of a connection ends its transaction
+            # explicitly (SQLAlchemy commits or rolls back before giving it back), so the pool's own rollback on
+            # return would only add a round trip to aiosqlite's thread per transaction.
+            kwargs.update(connect_args={"check_same_thread": False}, pool_reset_on_return=None)
+        else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -73,7 +92,8 @@ class Database:
         if self.is_sqlite:
             async with self.engine.connect() as connection:
                 raw = await connection.get_raw_connection()  # outside any transaction: no BEGIN IMMEDIATE, no lock
-                await raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                # fetched to the end: a statement left unfinished would make the next commit on it fail
+                await raw.driver_connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import Prepared, driver, prepare
 from storage.models import ChannelIdentity, OutboxMessage
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -24,17 +27,29 @@ class Outgoing:
     priority: int = 0  # 1 for bulk (broadcasts): claimed after every waiting reply
 
 
+@cache
+def _insert(dialect: Dialect) -> Prepared:
+    given = {name: bindparam(name) for name in ("channel", "chat_id", "identity_id", "payload", "priority")}
+    now = bindparam("now")
+    statement = (
+        insert(OutboxMessage.__table__)
+        .inline()
+        .values(**given, not_before=now, created_at=now, status=PENDING, attempts=0)
+    )
+    return prepare(statement, dialect)
+
+
 async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime) -> None:
-    """Adds messages in one statement, in the caller's transaction (so they commit with what caused them)."""
+    """Adds messages in the caller's transaction (so they commit with what caused them), in one driver call: every
+    update enqueues its replies, so this is on the hot path (``storage.driver``)."""
     if not messages:
         return
     rows = [
         {"channel": m.channel, "chat_id": m.chat_id, "identity_id": m.identity_id, "payload": m.payload,
-         "status": PENDING, "attempts": 0, "not_before": now, "created_at": now, "priority": m.priority}
+         "priority": m.priority, "now": now}
         for m in messages
     ]  # fmt: skip
-    for start in range(0, len(rows), 1000):  # SQLite allows 32,766 bound values per statement
-        await session.execute(insert(OutboxMessage.__table__).values(rows[start : start + 1000]))
+    await (await driver(session)).execute_many(_insert(session.bind.dialect), rows)
 
 
 async def claim(

@@ -1,0 +1,99 @@
+"""The hot path's statements run on the driver's own connection (storage.driver): what they write must read back
+identically through the ORM, commit and roll back with the session's transaction, and on SQLite never hold up the
+event loop while another process has the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.config import Settings
+from storage import conversations
+from storage.models import ChannelIdentity, Conversation, Person, ProcessedUpdate
+from storage.types import utcnow
+
+
+async def test_driver_writes_read_back_through_the_orm_and_orm_changes_to_its_rows_are_kept(app: App) -> None:
+    now = utcnow()
+    async with app.db.transaction() as session:
+        person = Person(full_name="Lê Thị Hoa", role="officer", language="vi")
+        session.add(person)
+        await session.flush()
+        identity, conversation, found = await conversations.lock_identity(session, "telegram", "77", "77", "Hoa", now)
+        assert conversation.is_new and found is None
+        identity.person_id = person.id  # an ORM change to an object the driver read: flushed at commit
+        conversation.flow, conversation.state, conversation.screen = "report", {"a": ["Đà Nẵng", 1, None]}, 3
+        await conversations.save(session, conversation, now)
+    async with app.db.transaction() as session:
+        stored = (await session.scalars(select(ChannelIdentity))).one()
+        assert (stored.created_at, stored.last_seen_at, stored.person_id) == (now, now, person.id)
+        assert stored.created_at.utcoffset() == timedelta(0)
+        row = (await session.scalars(select(Conversation))).one()
+        assert (row.flow, row.state, row.screen) == ("report", {"a": ["Đà Nẵng", 1, None]}, 3)
+    later = now + timedelta(minutes=5)
+    async with app.db.transaction() as session:
+        identity, conversation, found = await conversations.lock_identity(session, "telegram", "77", "77", None, later)
+        assert found is not None and found.full_name == "Lê Thị Hoa" and found.created_at.utcoffset() == timedelta(0)
+        assert (identity.display_name, identity.created_at, identity.last_seen_at) == ("Hoa", now, later)
+        assert (conversation.flow, conversation.state, conversation.is_new) == (
+            "report",
+            {"a": ["Đà Nẵng", 1, None]},
+            False,
+        )
+        found.language = "en"
+    async with app.db.transaction() as session:
+        assert (await session.scalars(select(Person.language))).one() == "en"
+
+
+async def test_driver_statements_commit_and_roll_back_with_the_session(app: App) -> None:
+    """The driver's first statement of a transaction must join SQLAlchemy's transaction (asyncpg's adapter begins
+    one lazily), or a failed update would leave its key recorded and its redelivery would be dropped."""
+    now = utcnow()
+    with pytest.raises(RuntimeError):
+        async with app.db.transaction() as session:
+            assert await conversations.first_delivery(session, "telegram", "u-1", now)
+            raise RuntimeError("the handler failed")
+    async with app.db.transaction() as session:
+        assert (await session.scalars(select(ProcessedUpdate))).all() == []
+        assert await conversations.first_delivery(session, "telegram", "u-1", now)
+    async with app.db.transaction() as session:
+        assert not await conversations.first_delivery(session, "telegram", "u-1", now)
+
+
+async def test_sqlite_waits_for_another_process_write_lock_off_the_event_loop(tmp_path: Path) -> None:
+    """The write lock is first tried on the loop without waiting; when another process holds it, the wait happens
+    in aiosqlite's thread, so other chats' work goes on meanwhile."""
+    path = tmp_path / "locked.sqlite3"
+    app = App(Settings(data_dir=tmp_path, _env_file=None), database_url=f"sqlite+aiosqlite:///{path}")  # type: ignore[call-arg]
+    await app.migrate()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.6, lambda: other.execute("COMMIT")).start()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    loop = asyncio.get_running_loop()
+    ticker = asyncio.create_task(tick())
+    try:
+        started = loop.time()
+        async with app.db.transaction() as session:
+            assert await conversations.first_delivery(session, "telegram", "u-2", utcnow())
+            waited, ticked = loop.time() - started, ticks
+    finally:
+        ticker.cancel()
+        other.close()
+        await app.close()
+    assert waited >= 0.5, "the transaction began while another process held the write lock"
+    assert ticked >= 20, f"the event loop ran only {ticked} times in the {waited:.2f} s it waited for the lock"
