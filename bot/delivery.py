@@ -144,8 +144,6 @@ class DeliveryWorker:
             messages = await outbox.claim(
                 session, list(self.senders), self.worker_id, self.clock(), self.lease, self.batch
             )
-            for message in messages:
-                session.expunge(message)
         if not messages:
             return 0
         by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)

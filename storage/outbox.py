@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -52,60 +52,75 @@ async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime
     await (await driver(session)).execute_many(_insert(session.bind.dialect), rows)
 
 
+@cache
+def _scan(dialect: Dialect, channels: int) -> Prepared:
+    table = OutboxMessage.__table__
+    return prepare(
+        select(table.c.id, table.c.channel, table.c.chat_id, table.c.not_before, table.c.claimed_until)
+        .where(table.c.status == PENDING, table.c.channel.in_([bindparam(f"c{i}") for i in range(channels)]))
+        .order_by(table.c.priority, table.c.id)
+        .limit(SCAN_WINDOW),
+        dialect,
+    )
+
+
+@lru_cache(maxsize=256)
+def _lease(dialect: Dialect, count: int) -> Prepared:
+    table = OutboxMessage.__table__
+    free = table.c.claimed_until.is_(None) | (table.c.claimed_until <= bindparam("now"))
+    return prepare(
+        update(table)
+        .where(table.c.id.in_([bindparam(f"m{i}") for i in range(count)]), table.c.status == PENDING, free)
+        .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+        .returning(*table.c),
+        dialect,
+    )
+
+
+@cache
+def _sent(dialect: Dialect) -> Prepared:
+    table = OutboxMessage.__table__
+    return prepare(
+        update(table)
+        .where(table.c.id == bindparam("message_id"))
+        .values(status=SENT, sent_at=bindparam("now"), claimed_until=None, attempts=table.c.attempts + 1),
+        dialect,
+    )
+
+
 async def claim(
     session: AsyncSession, channels: list[str], worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
-    """Leases due messages without overtaking: a chat's message is taken only if every earlier one is taken too."""
-    rows = (
-        await session.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.channel,
-                OutboxMessage.chat_id,
-                OutboxMessage.not_before,
-                OutboxMessage.claimed_until,
-            )
-            .where(OutboxMessage.status == PENDING, OutboxMessage.channel.in_(channels))
-            .order_by(OutboxMessage.priority, OutboxMessage.id)
-            .limit(SCAN_WINDOW)
-        )
-    ).all()
+    """Leases due messages without overtaking: a chat's message is taken only if every earlier one is taken too.
+
+    Runs on the driver (``storage.driver``): on SQLite the delivery worker holds the one write lock meanwhile, and
+    every reply waits behind it. The messages returned belong to no session."""
+    db, dialect = await driver(session), session.bind.dialect
+    rows = await db.fetch(_scan(dialect, len(channels)), {f"c{i}": channel for i, channel in enumerate(channels)})
     blocked: set[tuple[str, str]] = set()
     wanted: list[int] = []
     for row in rows:
-        chat = (row.channel, row.chat_id)
+        chat = (row["channel"], row["chat_id"])
         if chat in blocked:
             continue
-        free = row.claimed_until is None or row.claimed_until <= now
-        if row.not_before > now or not free:
+        free = row["claimed_until"] is None or row["claimed_until"] <= now
+        if row["not_before"] > now or not free:
             blocked.add(chat)
             continue
-        wanted.append(row.id)
+        wanted.append(row["id"])
         if len(wanted) >= limit:
             break
     if not wanted:
         return []
-    claimed = await session.scalars(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(wanted),
-            OutboxMessage.status == PENDING,
-            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
-        )
-        .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(OutboxMessage),
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    )
-    return sorted(claimed.all(), key=lambda message: (message.priority, message.id))
+    params = {"now": now, "worker": worker, "until": now + lease} | {f"m{i}": id_ for i, id_ in enumerate(wanted)}
+    claimed = [OutboxMessage(**row) for row in await db.fetch(_lease(dialect, len(wanted)), params)]
+    return sorted(claimed, key=lambda message: (message.priority, message.id))
 
 
 async def mark_sent(session: AsyncSession, message_ids: list[int], now: datetime) -> None:
     if message_ids:
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids))
-            .values(status=SENT, sent_at=now, claimed_until=None, attempts=OutboxMessage.attempts + 1)
-        )
+        rows = [{"message_id": message_id, "now": now} for message_id in message_ids]
+        await (await driver(session)).execute_many(_sent(session.bind.dialect), rows)
 
 
 async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime, error: str) -> None:
