@@ -4,6 +4,7 @@ Bot API server, beside a bare aiogram echo bot run the same way on the same mach
 Prints, per bot and database: closed-loop throughput (updates/s with many people typing at once), handling latency
 (webhook POST → 200, i.e. until the update is durably handled) p50/p99 at a fixed 100 updates/s, and the bot
 process's peak RSS. Run:  python bench/webhook_bench.py [--db sqlite|postgres|both] [--users 60] [--seconds 10]
+[--rounds 3] (rounds alternate the bots, since this machine's speed drifts by tens of percent within minutes)
 """
 
 from __future__ import annotations
@@ -194,19 +195,31 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat echo and Cầu Nối runs in turn; medians printed")
     args = parser.parse_args()
     runs = [("echo", "—")] + [("caunoi", db) for db in (("sqlite", "postgres") if args.db == "both" else (args.db,))]
-    results = [await run_one(kind, db, args.users, args.seconds, args.rate) for kind, db in runs]
-    echo = results[0]["throughput"]
+    results: list[dict] = []
+    for round_ in range(args.rounds):
+        done = [await run_one(kind, db, args.users, args.seconds, args.rate) for kind, db in runs]
+        for result in done:  # each run against the echo bot of its own round: the machine's speed drifts
+            result["ratio"], result["round"] = result["throughput"] / done[0]["throughput"], round_ + 1
+        results.extend(done)
     print(
         f"\n{os.cpu_count()} CPUs; {args.users} people; closed loop {args.seconds:.0f} s; open loop {args.rate:.0f} updates/s"
     )
     print(
-        f"{'bot':8} {'db':9} {'updates/s':>10} {'vs echo':>8} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'non-200':>8}"
+        f"{'round':>5} {'bot':8} {'db':9} {'updates/s':>10} {'vs echo':>8} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'non-200':>8}"
     )
-    for r in results:
-        print(f"{r['bot']:8} {r['db']:9} {r['throughput']:10.1f} {r['throughput'] / echo:8.2f} {r['p50']:8.1f} "
+    rows = results + ([{**median_of([r for r in results if (r["bot"], r["db"]) == run]), "round": "median"}
+                       for run in runs] if args.rounds > 1 else [])  # fmt: skip
+    for r in rows:
+        print(f"{r['round']:>5} {r['bot']:8} {r['db']:9} {r['throughput']:10.1f} {r['ratio']:8.2f} {r['p50']:8.1f} "
               f"{r['p99']:8.1f} {r['rss']:12.1f} {r['failures']:8d}")  # fmt: skip
+
+
+def median_of(results: list[dict]) -> dict:
+    keys = ("throughput", "ratio", "p50", "p99", "rss", "failures")
+    return {**results[0], **{key: statistics.median(r[key] for r in results) for key in keys}}
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,8 +80,10 @@ def _statements(dialect: Dialect) -> dict[str, Prepared]:
 
 def _loaded(session: AsyncSession, model: type[T], row: dict[str, Any]) -> T:
     """An ORM object for a row read here, attached to the session as if the session had loaded it: changes that
-    handlers make to it (a language, a binding to a person) are flushed at commit like any other."""
-    instance = model(**row)
+    handlers make to it (a language, a binding to a person) are flushed at commit like any other. The values go in
+    as loaded state, as the ORM's own loading does (the constructor would record each one as a change)."""
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(row)
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
