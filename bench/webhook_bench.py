@@ -1,8 +1,9 @@
 """Webhook benchmark: complete activity-report conversations through `caunoi run` (webhook mode) against the fake
 Bot API server, beside a bare aiogram echo bot run the same way on the same machine.
 
-Prints, per bot and database: closed-loop throughput (updates/s with many people typing at once), handling latency
-(webhook POST → 200, i.e. until the update is durably handled) p50/p99 at a fixed 100 updates/s, and the bot
+Prints, per bot and database: closed-loop throughput (updates/s with many people typing at once) and the bot
+process's CPU time per update (sending the replies included; steadier than throughput on a shared machine), handling
+latency (webhook POST → 200, i.e. until the update is durably handled) p50/p99 at a fixed 100 updates/s, and the bot
 process's peak RSS. Run:  python bench/webhook_bench.py [--db sqlite|postgres|both] [--users 60] [--seconds 10]
 [--rounds 3] (rounds alternate the bots, since this machine's speed drifts by tens of percent within minutes)
 """
@@ -92,8 +93,8 @@ class Load:
         self.latencies.append(time.perf_counter() - started)
 
 
-async def closed_loop(load: Load, users: int, seconds: float) -> float:
-    """Every person types the next answer as soon as the previous one is handled; returns updates/s."""
+async def closed_loop(load: Load, users: int, seconds: float) -> tuple[float, int]:
+    """Every person types the next answer as soon as the previous one is handled; returns updates/s and updates."""
     deadline = time.perf_counter() + seconds
     done = 0
 
@@ -109,7 +110,7 @@ async def closed_loop(load: Load, users: int, seconds: float) -> float:
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         await asyncio.gather(*(person(session, user_id) for user_id in range(1, users + 1)))
-        return done / (time.perf_counter() - started)
+        return done / (time.perf_counter() - started), done
 
 
 async def open_loop(load: Load, users: int, rate: float, seconds: float) -> list[float]:
@@ -140,6 +141,12 @@ async def settle(telegram: FakeTelegram, quiet: float = 1.0) -> None:
     while last != len(telegram.sent):
         last = len(telegram.sent)
         await asyncio.sleep(quiet)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (both its threads: aiosqlite's, asyncpg has none)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -174,8 +181,11 @@ async def run_one(kind: str, database: str, users: int, seconds: float, rate: fl
             await bot.wait_webhook_ready(port)
             load = Load(port)
             await closed_loop(load, users, 2)  # warm-up
-            throughput = await closed_loop(load, users, seconds)
             await settle(telegram)
+            cpu = cpu_seconds(bot.process.pid)  # type: ignore[union-attr]
+            throughput, updates = await closed_loop(load, users, seconds)
+            await settle(telegram)  # the replies still queued are part of the cost of those updates
+            cpu = (cpu_seconds(bot.process.pid) - cpu) / updates  # type: ignore[union-attr]
             latencies = await open_loop(load, users, rate, seconds)
             rss = peak_rss_mb(bot.process.pid)  # type: ignore[union-attr]
         finally:
@@ -183,7 +193,7 @@ async def run_one(kind: str, database: str, users: int, seconds: float, rate: fl
             await telegram.stop()
     ordered = sorted(latencies)
     return {
-        "bot": kind, "db": database if kind == "caunoi" else "—", "throughput": throughput,
+        "bot": kind, "db": database if kind == "caunoi" else "—", "throughput": throughput, "cpu": cpu * 1000,
         "p50": statistics.median(ordered) * 1000, "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000,
         "rss": rss, "failures": load.failures, "sent": len(telegram.sent),
     }  # fmt: skip
@@ -203,22 +213,24 @@ async def main() -> None:
         done = [await run_one(kind, db, args.users, args.seconds, args.rate) for kind, db in runs]
         for result in done:  # each run against the echo bot of its own round: the machine's speed drifts
             result["ratio"], result["round"] = result["throughput"] / done[0]["throughput"], round_ + 1
+            result["cpu_ratio"] = done[0]["cpu"] / result["cpu"]
         results.extend(done)
     print(
         f"\n{os.cpu_count()} CPUs; {args.users} people; closed loop {args.seconds:.0f} s; open loop {args.rate:.0f} updates/s"
     )
     print(
-        f"{'round':>5} {'bot':8} {'db':9} {'updates/s':>10} {'vs echo':>8} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'non-200':>8}"
+        f"{'round':>5} {'bot':8} {'db':9} {'updates/s':>10} {'vs echo':>8} {'CPU ms/upd':>10} {'vs echo':>8} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'non-200':>8}"
     )
     rows = results + ([{**median_of([r for r in results if (r["bot"], r["db"]) == run]), "round": "median"}
                        for run in runs] if args.rounds > 1 else [])  # fmt: skip
     for r in rows:
-        print(f"{r['round']:>5} {r['bot']:8} {r['db']:9} {r['throughput']:10.1f} {r['ratio']:8.2f} {r['p50']:8.1f} "
+        print(f"{r['round']:>5} {r['bot']:8} {r['db']:9} {r['throughput']:10.1f} {r['ratio']:8.2f} {r['cpu']:10.2f} "
+              f"{r['cpu_ratio']:8.2f} {r['p50']:8.1f} "
               f"{r['p99']:8.1f} {r['rss']:12.1f} {r['failures']:8d}")  # fmt: skip
 
 
 def median_of(results: list[dict]) -> dict:
-    keys = ("throughput", "ratio", "p50", "p99", "rss", "failures")
+    keys = ("throughput", "ratio", "cpu", "cpu_ratio", "p50", "p99", "rss", "failures")
     return {**results[0], **{key: statistics.median(r[key] for r in results) for key in keys}}
 
 
