@@ -230,8 +230,9 @@ async def main() -> None:
 
 
 def median_of(results: list[dict]) -> dict:
-    keys = ("throughput", "ratio", "cpu", "cpu_ratio", "p50", "p99", "rss", "failures")
-    return {**results[0], **{key: statistics.median(r[key] for r in results) for key in keys}}
+    keys = ("throughput", "ratio", "cpu", "cpu_ratio", "p50", "p99", "rss")
+    medians = {key: statistics.median(r[key] for r in results) for key in keys}
+    return {**results[0], **medians, "failures": sum(r["failures"] for r in results)}
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
 Processor = Callable[[Any], Any] | None
@@ -62,9 +62,7 @@ def prepare(statement: ClauseElement, dialect: Dialect) -> Prepared:
 class Driver:
     """The session's transaction, seen through the driver.
 
-    PostgreSQL: asyncpg's own calls, except the transaction's first statement: SQLAlchemy's asyncpg adapter begins
-    its transaction lazily, at the first statement it runs itself, and the transaction must be SQLAlchemy's or its
-    commit would not end it; so until then statements go through SQLAlchemy (still compiled once).
+    PostgreSQL: asyncpg's own calls, inside the asyncpg transaction that ``storage.db`` opens for the session.
 
     SQLite: the sqlite3 connection under aiosqlite, called directly on the event loop. Each of these statements
     touches a few indexed rows and takes microseconds, while a round trip to aiosqlite's thread costs a hundred or
@@ -72,19 +70,16 @@ class Driver:
     (``BEGIN IMMEDIATE``, see ``storage.db``).
     """
 
-    def __init__(self, connection: AsyncConnection, raw: Any) -> None:
-        self.sqlalchemy = connection
-        self.is_sqlite = connection.dialect.name == "sqlite"
-        self.connection = raw._conn if self.is_sqlite else raw  # aiosqlite keeps its sqlite3 connection in _conn
+    def __init__(self, raw: Any, is_sqlite: bool) -> None:
+        self.is_sqlite = is_sqlite
+        self.connection = raw._conn if is_sqlite else raw  # aiosqlite keeps its sqlite3 connection in _conn
 
     async def fetch(self, statement: Prepared, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         arguments = statement.arguments(params)
         if self.is_sqlite:
             rows = self.connection.execute(statement.sql, arguments).fetchall()
-        elif self.connection.is_in_transaction():
-            rows = await self.connection.fetch(statement.sql, *arguments)
         else:
-            rows = (await self.sqlalchemy.exec_driver_sql(statement.sql, arguments)).all()
+            rows = await self.connection.fetch(statement.sql, *arguments)
         return [statement.row(row) for row in rows]
 
     async def execute(self, statement: Prepared, params: Mapping[str, Any]) -> None:
@@ -94,10 +89,13 @@ class Driver:
         arguments = [statement.arguments(params) for params in rows]
         if self.is_sqlite:
             self.connection.executemany(statement.sql, arguments).close()
-        elif self.connection.is_in_transaction():
-            await self.connection.executemany(statement.sql, arguments)
         else:
-            await self.sqlalchemy.exec_driver_sql(statement.sql, arguments)
+            await self.connection.executemany(statement.sql, arguments)
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The driver's connection (asyncpg's, or aiosqlite's) under ``session``."""
+    return (await (await session.connection()).get_raw_connection()).driver_connection
 
 
 async def driver(session: AsyncSession) -> Driver:
@@ -107,8 +105,10 @@ async def driver(session: AsyncSession) -> Driver:
     found = session.info.get("driver")
     if transaction is not None and found is not None and found[0] is transaction:
         return found[1]
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    result = Driver(connection, raw)
+    raw = await raw_connection(session)
+    is_sqlite = session.bind.dialect.name == "sqlite"
+    if not is_sqlite and not raw.is_in_transaction():
+        raise RuntimeError("storage.driver runs statements only inside Database.transaction()")
+    result = Driver(raw, is_sqlite)
     session.info["driver"] = (session.sync_session.get_transaction(), result)
     return result

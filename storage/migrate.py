@@ -26,7 +26,7 @@ async def upgrade(db: Database, revision: str = "head") -> None:
     def _run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with db.engine.begin() as conn:
+    async with db.transactional().begin() as conn:
         await conn.run_sync(_run)
 
 

@@ -53,8 +53,8 @@ async def test_driver_writes_read_back_through_the_orm_and_orm_changes_to_its_ro
 
 
 async def test_driver_statements_commit_and_roll_back_with_the_session(app: App) -> None:
-    """The driver's first statement of a transaction must join SQLAlchemy's transaction (asyncpg's adapter begins
-    one lazily), or a failed update would leave its key recorded and its redelivery would be dropped."""
+    """The driver's statements, even a transaction's first, must be part of the session's transaction, or a failed
+    update would leave its key recorded and its redelivery would be dropped."""
     now = utcnow()
     with pytest.raises(RuntimeError):
         async with app.db.transaction() as session:
