@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,6 +19,11 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import Settings
 from bot.i18n import I18n
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Unit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -230,16 +236,23 @@ async def _units(app: App, args: argparse.Namespace) -> None:
     print(f"units: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
 
 
+async def _unit(session: AsyncSession, code: str) -> Unit:
+    """The unit with this code, or an error that says what to do (the CLI prints it; no traceback)."""
+    from storage.units import by_code
+
+    unit = await by_code(session, code)
+    if unit is None:
+        raise ValueError(f"unknown unit code {code!r}; import units first (caunoi units import-vn)")
+    return unit
+
+
 async def _invite(app: App, settings: Settings, args: argparse.Namespace) -> None:
     from storage import audit
     from storage.people import Role, create_invite, display_code
     from storage.types import utcnow
-    from storage.units import by_code
 
     async with app.db.transaction() as session:
-        unit = await by_code(session, args.unit)
-        if unit is None:
-            raise ValueError(f"unknown unit code {args.unit!r}; import units first (caunoi units import-vn)")
+        unit = await _unit(session, args.unit)
         ttl = timedelta(hours=settings.invite_ttl_hours)
         for _ in range(max(1, args.count)):
             new = await create_invite(session, unit, Role(args.role), utcnow(), ttl)
@@ -293,7 +306,6 @@ async def _overseas(app: App, args: argparse.Namespace) -> None:
     from handlers.overseas_sheet import template
     from storage.overseas import Actor
     from storage.types import utcnow
-    from storage.units import by_code
 
     if args.action == "template":
         args.output.write_bytes(template())
@@ -302,9 +314,7 @@ async def _overseas(app: App, args: argparse.Namespace) -> None:
     i18n = I18n(app.settings.default_language)
     actor = Actor(None, f"cli:{getpass.getuser()}")
     async with app.db.transaction() as session:
-        unit = await by_code(session, args.unit)
-        if unit is None:
-            raise ValueError(f"unknown unit code {args.unit!r}")
+        unit = await _unit(session, args.unit)
         now = utcnow()
         today = now.astimezone(ZoneInfo(app.settings.timezone)).date()
         staged = await stage(session, unit.id, args.file.read_bytes(), today, can_encrypt=app.cipher.available)
@@ -353,7 +363,6 @@ async def _schedule(app: App, args: argparse.Namespace) -> None:
     from storage import audit, schedules
     from storage.models import ReportSchedule
     from storage.types import utcnow
-    from storage.units import by_code
 
     i18n = I18n(app.settings.default_language)
     actor = f"cli:{getpass.getuser()}"
@@ -371,12 +380,7 @@ async def _schedule(app: App, args: argparse.Namespace) -> None:
             print(f"{args.action}d: {schedule.code}")
             return
         rule = parse_deadline(args.deadline) if args.deadline else None
-        root = None
-        if args.unit:
-            unit = await by_code(session, args.unit)
-            if unit is None:
-                raise ValueError(f"unknown unit code {args.unit!r}")
-            root = unit.id
+        root = (await _unit(session, args.unit)).id if args.unit else None
         schedule = await schedules.save(
             session, args.code, create=args.action == "add", now=utcnow(), name=args.name, period_type=args.period,
             level=args.level, root_unit_id=root, plan_ref=args.plan,
@@ -441,16 +445,10 @@ async def _plan(app: App, args: argparse.Namespace) -> None:
     from handlers.plans import confirm, document_text, stage
     from storage import audit
     from storage.types import utcnow
-    from storage.units import by_code
 
     text = document_text(args.file.name, args.file.read_bytes())
     async with app.db.transaction() as session:
-        root = None
-        if args.unit:
-            unit = await by_code(session, args.unit)
-            if unit is None:
-                raise ValueError(f"unknown unit code {args.unit!r}")
-            root = unit.id
+        root = (await _unit(session, args.unit)).id if args.unit else None
         plan = await stage(session, args.file.name, text, root, None, utcnow())
         made = await confirm(session, plan, with_schedules=args.schedules, root_unit_id=root, now=utcnow())
         audit.record(session, "plan.saved", actor_label=f"cli:{getpass.getuser()}", object_type="plan",

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.driver import driver, raw_connection
+from storage.driver import driver, raw_connection, sqlite3_under
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # A checkpoint run inside a commit stalls that update by tens of ms; the running bot checkpoints in the background
@@ -42,7 +42,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         """Tries for the write lock right here on the event loop, without waiting (a few microseconds, where a
         round trip to aiosqlite's thread costs a hundred or more); only if another process holds it does the wait,
         up to the busy timeout, happen in aiosqlite's thread."""
-        sqlite = conn.connection.driver_connection._conn  # aiosqlite's sqlite3 connection, see storage.driver
+        sqlite = sqlite3_under(conn.connection.driver_connection)
         sqlite.execute("PRAGMA busy_timeout=0").close()
         try:
             sqlite.execute("BEGIN IMMEDIATE").close()

@@ -9,6 +9,7 @@ written here reads back identically through the ORM), and they run inside the se
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,7 @@ class Driver:
 
     def __init__(self, raw: Any, is_sqlite: bool) -> None:
         self.is_sqlite = is_sqlite
-        self.connection = raw._conn if is_sqlite else raw  # aiosqlite keeps its sqlite3 connection in _conn
+        self.connection = sqlite3_under(raw) if is_sqlite else raw
 
     async def fetch(self, statement: Prepared, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         arguments = statement.arguments(params)
@@ -91,6 +92,12 @@ class Driver:
             self.connection.executemany(statement.sql, arguments).close()
         else:
             await self.connection.executemany(statement.sql, arguments)
+
+
+def sqlite3_under(aiosqlite_connection: Any) -> sqlite3.Connection:
+    """The sqlite3 connection aiosqlite runs in its thread (it keeps it in ``_conn``); opened with
+    ``check_same_thread=False`` by ``storage.db`` so that the loop may call it too."""
+    return aiosqlite_connection._conn
 
 
 async def raw_connection(session: AsyncSession) -> Any:

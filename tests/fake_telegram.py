@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import itertools
 import json
 import re
@@ -22,6 +21,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.fake_waiting import message_containing, until
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "platforms" / "telegram-bot-api.json"
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
@@ -267,28 +268,12 @@ class FakeTelegram:
 
     async def wait_for(self, user_id: int, contains: str, *, after: int = 0, timeout: float = 15.0) -> SentMessage:
         """The first message to the user, from index ``after`` on, whose text contains ``contains``."""
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while True:
-                for message in self.messages_to(user_id)[after:]:
-                    if contains.lower() in message.text.lower():
-                        return message
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    texts = [m.text[:80] for m in self.messages_to(user_id)[after:]]
-                    raise AssertionError(f"no message containing {contains!r}; got {texts}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+        return await message_containing(
+            self._changed, lambda: self.messages_to(user_id)[after:], contains, timeout, "Telegram"
+        )
 
     async def wait_until(self, predicate: Any, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while not predicate():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError("condition not met in time")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+        await until(self._changed, lambda: True if predicate() else None, timeout, lambda: "condition not met in time")
 
     # ---- the Bot API -------------------------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fake_waiting import message_containing
+
 ALLOWED = {
     "getMe": set(), "getUpdates": {"timeout"}, "setWebhook": {"url", "secret_token"}, "deleteWebhook": set(),
     "getWebhookInfo": set(), "sendMessage": {"chat_id", "text"}, "sendPhoto": {"chat_id", "photo", "caption"},
@@ -108,18 +110,9 @@ class FakeZalo:
         return [message for message in self.sent if message.chat_id == user_id]
 
     async def wait_for(self, user_id: str, contains: str, *, after: int = 0, timeout: float = 15.0) -> Sent:
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while True:
-                for message in self.messages_to(user_id)[after:]:
-                    if contains.lower() in message.text.lower():
-                        return message
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    texts = [m.text[:100] for m in self.messages_to(user_id)[after:]]
-                    raise AssertionError(f"no Zalo message containing {contains!r}; got {texts}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+        return await message_containing(
+            self._changed, lambda: self.messages_to(user_id)[after:], contains, timeout, "Zalo"
+        )
 
     # ---- the API -----------------------------------------------------------------------------------------------
 
