@@ -19,10 +19,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from tests.fake_waiting import message_containing, until
+from tests.fake_platform import message_containing, push_updates, until
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "platforms" / "telegram-bot-api.json"
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
@@ -413,7 +412,7 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         self.webhook = {"url": params["url"], "secret": secret}
         if self._pusher is None:
-            self._pusher = asyncio.create_task(self._push_updates())
+            self._pusher = asyncio.create_task(push_updates(self, "X-Telegram-Bot-Api-Secret-Token"))
         return True
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
@@ -527,28 +526,3 @@ class FakeTelegram:
             if path == request.match_info["path"]:
                 return web.Response(body=content)
         return web.Response(status=404)
-
-    # ---- webhook delivery --------------------------------------------------------------------------------------
-
-    async def _push_updates(self) -> None:
-        """Delivers queued updates one by one; anything but 2xx is retried, as Telegram does."""
-        async with aiohttp.ClientSession() as session:
-            while True:
-                async with self._changed:
-                    while self.webhook is None or not self.updates:
-                        await self._changed.wait()
-                    update, hook = self.updates[0], dict(self.webhook)
-                headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret"]} if hook["secret"] else {}
-                try:
-                    async with session.post(hook["url"], json=update, headers=headers) as response:
-                        status = response.status
-                except aiohttp.ClientError:
-                    status = 0
-                self.webhook_statuses.append(status)
-                if 200 <= status < 300:
-                    async with self._changed:
-                        if self.updates and self.updates[0] is update:
-                            self.updates.pop(0)
-                        self._changed.notify_all()
-                else:
-                    await asyncio.sleep(0.2)

@@ -11,10 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from tests.fake_waiting import message_containing
+from tests.fake_platform import message_containing, push_updates
 
 ALLOWED = {
     "getMe": set(), "getUpdates": {"timeout"}, "setWebhook": {"url", "secret_token"}, "deleteWebhook": set(),
@@ -171,7 +170,7 @@ class FakeZalo:
             raise ZaloApiError(400, "Bad Request: secret_token must be 8-256 characters")
         self.webhook = {"url": url, "secret": secret}
         if self._pusher is None:
-            self._pusher = asyncio.create_task(self._push())
+            self._pusher = asyncio.create_task(push_updates(self, "X-Bot-Api-Secret-Token"))
         return True
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
@@ -199,26 +198,3 @@ class FakeZalo:
             raise ZaloApiError(400, "Bad Request: photo must be a URL")
         self.sent.append(Sent(chat_id, "sendPhoto", str(params.get("caption") or "")))
         return {"message_id": f"{next(self._ids):08x}eeee", "date": int(time.time() * 1000)}
-
-    async def _push(self) -> None:
-        """Delivers queued updates one by one to the webhook, with the secret header, until each gets a 2xx."""
-        async with aiohttp.ClientSession() as session:
-            while True:
-                async with self._changed:
-                    while self.webhook is None or not self.updates:
-                        await self._changed.wait()
-                    update, hook = self.updates[0], dict(self.webhook)
-                try:
-                    async with session.post(hook["url"], json=update,
-                                            headers={"X-Bot-Api-Secret-Token": hook["secret"]}) as response:  # fmt: skip
-                        status = response.status
-                except aiohttp.ClientError:
-                    status = 0
-                self.webhook_statuses.append(status)
-                if 200 <= status < 300:
-                    async with self._changed:
-                        if self.updates and self.updates[0] is update:
-                            self.updates.pop(0)
-                        self._changed.notify_all()
-                else:
-                    await asyncio.sleep(0.2)
