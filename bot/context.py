@@ -13,6 +13,7 @@ from bot.engine.events import Attachment
 from bot.engine.replies import Document, Option, Reply
 from bot.i18n import I18n
 from storage.conversations import ConversationState
+from storage.driver import Transaction
 from storage.models import ChannelIdentity, Person
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Ctx:
-    session: AsyncSession
+    tx: Transaction
     settings: Settings
     service: ConversationService
     channel: str
@@ -35,6 +36,11 @@ class Ctx:
     notice: str | None = None
     attachment: Attachment | None = None
     attachment_data: bytes | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The ORM session of this update's transaction, made when a handler first needs it."""
+        return self.tx.session
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)

@@ -21,7 +21,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Ctx
@@ -37,6 +36,7 @@ from bot.registry import Registry
 from storage import conversations, outbox
 from storage.crypto import Cipher
 from storage.db import Database
+from storage.driver import Transaction
 from storage.models import ProcessedUpdate
 from storage.types import utcnow
 
@@ -135,20 +135,20 @@ class ConversationService:
         return data if len(data) <= MAX_ATTACHMENT_BYTES else None
 
     async def _handle_locked(self, event: Inbound, data: bytes | None) -> Handled:
-        async with self.db.transaction() as session:
-            ctx = await self._open(session, event)
+        async with self.db.begin() as tx:
+            ctx = await self._open(tx, event)
             if ctx is None:
                 return Handled(duplicate=True)
             ctx.attachment, ctx.attachment_data = event.attachment, data
             await self._route(ctx, event)
             await self._stamp_and_enqueue(ctx, event)
-            await conversations.save(session, ctx.conversation, ctx.now)
+            await conversations.save(tx, ctx.conversation, ctx.now)
             return Handled(duplicate=False, notice=ctx.notice)
 
     async def _apologise(self, event: Inbound) -> Handled:
         """A bug must not leave the person without an answer, nor show them a trace; what they entered is kept."""
-        async with self.db.transaction() as session:
-            ctx = await self._open(session, event)
+        async with self.db.begin() as tx:
+            ctx = await self._open(tx, event)
             if ctx is None:
                 return Handled(duplicate=True)
             ctx.say(
@@ -157,17 +157,17 @@ class ConversationService:
             await self._stamp_and_enqueue(ctx, event)
             return Handled(duplicate=False, notice=ctx.replies[0].text)
 
-    async def _open(self, session: AsyncSession, event: Inbound) -> Ctx | None:
+    async def _open(self, tx: Transaction, event: Inbound) -> Ctx | None:
         """Records the update (None if it is a redelivery), locks the person's identity and builds the context."""
         now = self.clock()
-        if not await conversations.first_delivery(session, event.channel, event.update_key, now):
+        if not await conversations.first_delivery(tx, event.channel, event.update_key, now):
             return None
         identity, conversation, person = await conversations.lock_identity(
-            session, event.channel, event.user_id, event.chat_id, event.display_name, now
+            tx, event.channel, event.user_id, event.chat_id, event.display_name, now
         )
         language = (person.language if person else None) or identity.language or self.settings.default_language
         return Ctx(
-            session=session, settings=self.settings, service=self, channel=event.channel, identity=identity,
+            tx=tx, settings=self.settings, service=self, channel=event.channel, identity=identity,
             person=person, conversation=conversation, i18n=i18n_for(language), now=now,
             today=now.astimezone(self.zone).date(),
         )  # fmt: skip
@@ -183,7 +183,7 @@ class ConversationService:
                             (replace(reply, screen=ctx.conversation.screen) if reply.rows else reply).to_json())
             for reply in ctx.replies
         ]  # fmt: skip
-        await outbox.enqueue(ctx.session, messages, ctx.now)
+        await outbox.enqueue(ctx.tx, messages, ctx.now)
 
     @staticmethod
     def _remember_choices(ctx: Ctx) -> None:

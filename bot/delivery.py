@@ -140,10 +140,8 @@ class DeliveryWorker:
         """
         if not self.senders:
             return 0
-        async with self.db.transaction() as session:
-            messages = await outbox.claim(
-                session, list(self.senders), self.worker_id, self.clock(), self.lease, self.batch
-            )
+        async with self.db.begin() as tx:
+            messages = await outbox.claim(tx, list(self.senders), self.worker_id, self.clock(), self.lease, self.batch)
         if not messages:
             return 0
         by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
@@ -222,25 +220,27 @@ class DeliveryWorker:
         return Result(message, "sent")
 
     async def _record_sent(self, result: Result) -> None:
-        async with self.db.transaction() as session:
-            await outbox.mark_sent(session, [result.message.id], self.clock())
+        async with self.db.begin() as tx:
+            await outbox.mark_sent(tx, [result.message.id], self.clock())
         result.recorded = True
 
     async def _record(self, results: list[Result], claimed: list[OutboxMessage]) -> None:
         now = self.clock()
         attempted = {result.message.id for result in results}
-        async with self.db.transaction() as session:
+        async with self.db.begin() as tx:  # the ORM session only for the rare outcomes other than "sent"
             sent = [r.message.id for r in results if r.outcome == "sent" and not r.recorded]
-            await outbox.mark_sent(session, sent, now)
+            await outbox.mark_sent(tx, sent, now)
             for result in results:
                 message = result.message
                 if result.outcome == "retry":
-                    await outbox.mark_retry(session, message.id, now + timedelta(seconds=result.delay), result.error)
+                    await outbox.mark_retry(tx.session, message.id, now + timedelta(seconds=result.delay), result.error)
                 elif result.outcome == "failed":
-                    await outbox.mark_failed(session, message.id, result.error)
+                    await outbox.mark_failed(tx.session, message.id, result.error)
                 elif result.outcome == "unreachable":
-                    await outbox.mark_unreachable(session, message.channel, message.chat_id, now, result.error)
-            await outbox.release(session, [m.id for m in claimed if m.id not in attempted])
+                    await outbox.mark_unreachable(tx.session, message.channel, message.chat_id, now, result.error)
+            unused = [m.id for m in claimed if m.id not in attempted]
+            if unused:
+                await outbox.release(tx.session, unused)
 
 
 @dataclass

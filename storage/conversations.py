@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Executable
 
-from storage.driver import Prepared, driver, prepare
+from storage.driver import Prepared, Transaction, prepare, transaction_of
 from storage.models import ChannelIdentity, Conversation, Person, ProcessedUpdate
 
 IDENTITIES = ChannelIdentity.__table__
@@ -78,27 +78,30 @@ def _statements(dialect: Dialect) -> dict[str, Prepared]:
     return {name: prepare(statement, dialect) for name, statement in statements.items()}
 
 
-def _loaded(session: AsyncSession, model: type[T], row: dict[str, Any]) -> T:
-    """An ORM object for a row read here, attached to the session as if the session had loaded it: changes that
+def _loaded(tx: Transaction, model: type[T], row: dict[str, Any]) -> T:
+    """An ORM object for a row read here, adopted by the transaction as if a session had loaded it: changes that
     handlers make to it (a language, a binding to a person) are flushed at commit like any other. The values go in
     as loaded state, as the ORM's own loading does (the constructor would record each one as a change)."""
     instance = inspect(model).class_manager.new_instance()
     instance.__dict__.update(row)
     make_transient_to_detached(instance)
-    session.add(instance)
+    tx.adopt(instance)
     return instance
 
 
-async def first_delivery(session: AsyncSession, channel: str, key: str, now: datetime) -> bool:
+async def first_delivery(source: AsyncSession | Transaction, channel: str, key: str, now: datetime) -> bool:
     """Records the update key; False when it was recorded before (a redelivery)."""
-    db = await driver(session)
-    return bool(
-        await db.fetch(_statements(session.bind.dialect)["seen"], {"channel": channel, "key": key[:96], "now": now})
-    )
+    db = transaction_of(source).driver
+    return bool(await db.fetch(_statements(db.dialect)["seen"], {"channel": channel, "key": key[:96], "now": now}))
 
 
 async def lock_identity(
-    session: AsyncSession, channel: str, external_id: str, chat_id: str, display_name: str | None, now: datetime
+    source: AsyncSession | Transaction,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    display_name: str | None,
+    now: datetime,
 ) -> tuple[ChannelIdentity, ConversationState, Person | None]:
     """Gets or creates the identity with its conversation and person, holding the identity's row lock.
 
@@ -106,26 +109,28 @@ async def lock_identity(
     that takes the row lock that keeps two workers off the same person's updates. On SQLite the transaction's write
     lock (BEGIN IMMEDIATE) does the same.
     """
-    db, sql = await driver(session), _statements(session.bind.dialect)
+    tx = transaction_of(source)
+    db = tx.driver
+    sql = _statements(db.dialect)
     params = {"channel": channel, "external_id": external_id, "chat_id": chat_id, "now": now,
               "display_name": display_name[:255] if display_name else None}  # fmt: skip
-    identity = _loaded(session, ChannelIdentity, (await db.fetch(sql["identity"], params))[0])
+    identity = _loaded(tx, ChannelIdentity, (await db.fetch(sql["identity"], params))[0])
     rows = await db.fetch(sql["conversation"], {"identity_id": identity.id, "person_id": identity.person_id})
     if rows:
         row = rows[0]
         flow, state, screen = row.pop("flow"), row.pop("state"), row.pop("screen")
-        person = _loaded(session, Person, row) if row["id"] is not None else None
+        person = _loaded(tx, Person, row) if row["id"] is not None else None
         return identity, ConversationState(identity.id, flow, state or {}, screen), person
     await db.execute(sql["create"], {"identity_id": identity.id, "now": now})
     people = await db.fetch(sql["person"], {"person_id": identity.person_id}) if identity.person_id else []
-    person = _loaded(session, Person, people[0]) if people else None
+    person = _loaded(tx, Person, people[0]) if people else None
     return identity, ConversationState(identity.id, is_new=True), person
 
 
-async def save(session: AsyncSession, conversation: ConversationState, now: datetime) -> None:
-    db = await driver(session)
+async def save(source: AsyncSession | Transaction, conversation: ConversationState, now: datetime) -> None:
+    db = transaction_of(source).driver
     await db.execute(
-        _statements(session.bind.dialect)["save"],
+        _statements(db.dialect)["save"],
         {"id": conversation.identity_id, "flow": conversation.flow, "state": conversation.state,
          "screen": conversation.screen, "now": now},
     )  # fmt: skip

@@ -4,7 +4,8 @@ Why: SQLAlchemy's execution layer costs several times the statement itself (``be
 take 2.4 ms of CPU through Core against 0.7 ms through asyncpg directly), and on SQLite each call through it is
 several hops to aiosqlite's thread. Every update runs five such statements, so they skip that layer: the SQL is still
 written with SQLAlchemy and compiled by the dialect, values still go through the columns' own types (so what is
-written here reads back identically through the ORM), and they run inside the session's transaction.
+written here reads back identically through the ORM), and they run inside the session's transaction. The
+transaction itself is opened and closed on the driver too (``Transaction``, ``storage.db``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
 
@@ -61,9 +65,9 @@ def prepare(statement: ClauseElement, dialect: Dialect) -> Prepared:
 
 
 class Driver:
-    """The session's transaction, seen through the driver.
+    """The transaction's connection, seen through the driver.
 
-    PostgreSQL: asyncpg's own calls, inside the asyncpg transaction that ``storage.db`` opens for the session.
+    PostgreSQL: asyncpg's own calls, inside the asyncpg transaction that ``storage.db`` opens.
 
     SQLite: the sqlite3 connection under aiosqlite, called directly on the event loop. Each of these statements
     touches a few indexed rows and takes microseconds, while a round trip to aiosqlite's thread costs a hundred or
@@ -71,9 +75,10 @@ class Driver:
     (``BEGIN IMMEDIATE``, see ``storage.db``).
     """
 
-    def __init__(self, raw: Any, is_sqlite: bool) -> None:
-        self.is_sqlite = is_sqlite
-        self.connection = sqlite3_under(raw) if is_sqlite else raw
+    def __init__(self, raw: Any, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.is_sqlite = dialect.name == "sqlite"
+        self.connection = sqlite3_under(raw) if self.is_sqlite else raw
 
     async def fetch(self, statement: Prepared, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         arguments = statement.arguments(params)
@@ -94,28 +99,67 @@ class Driver:
             await self.connection.executemany(statement.sql, arguments)
 
 
+class Transaction:
+    """One database transaction on one pooled connection, begun and ended on the driver by ``Database.begin``.
+
+    The hot path's statements run on ``driver``. An ORM ``session`` over the same connection, inside the same
+    transaction, is made the first time something asks for one: most conversation steps never do, and a session
+    with its SQLAlchemy connection costs more CPU than all of a step's statements together.
+    """
+
+    def __init__(self, engine: AsyncEngine, pooled: PoolProxiedConnection) -> None:
+        self.engine = engine
+        self.pooled = pooled
+        self.driver = Driver(pooled.driver_connection, engine.dialect)
+        self._session: AsyncSession | None = None
+        self._adopted: list[Any] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            connection = Connection(self.engine.sync_engine, connection=self.pooled)
+            connection.begin()  # already begun on the driver: SQLAlchemy only takes note (see storage.db)
+            self._session = AsyncSession(
+                bind=AsyncConnection(self.engine, connection), expire_on_commit=False,
+                join_transaction_mode="rollback_only", info={"transaction": self},
+            )  # fmt: skip
+            self._session.add_all(self._adopted)
+        return self._session
+
+    def adopt(self, instance: Any) -> None:
+        """An ORM object for a row the driver read, as loaded state: the changes handlers make to it (a language, a
+        binding to a person) are flushed before commit, whether or not a session was needed otherwise."""
+        self._adopted.append(instance)
+        if self._session is not None:
+            self._session.add(instance)
+
+    async def flush(self) -> None:
+        if self._session is None and any(inspect(instance).modified for instance in self._adopted):
+            self.session  # noqa: B018 - made to flush the adopted objects' changes
+        if self._session is not None:
+            await self._session.flush()
+
+    async def close(self) -> None:
+        """Gives the connection back to the pool; the transaction has been committed or rolled back by then."""
+        if self._session is not None:
+            bind = self._session.bind
+            await self._session.close()
+            await bind.close()  # type: ignore[union-attr]
+        else:
+            await greenlet_spawn(self.pooled.close)
+
+
+def transaction_of(source: AsyncSession | Transaction) -> Transaction:
+    """The transaction a session belongs to (sessions come only from ``Database.begin``), or the transaction itself."""
+    if isinstance(source, Transaction):
+        return source
+    found = source.info.get("transaction")
+    if found is None:
+        raise RuntimeError("storage.driver runs statements only in sessions of Database.begin()/transaction()")
+    return found
+
+
 def sqlite3_under(aiosqlite_connection: Any) -> sqlite3.Connection:
     """The sqlite3 connection aiosqlite runs in its thread (it keeps it in ``_conn``); opened with
     ``check_same_thread=False`` by ``storage.db`` so that the loop may call it too."""
     return aiosqlite_connection._conn
-
-
-async def raw_connection(session: AsyncSession) -> Any:
-    """The driver's connection (asyncpg's, or aiosqlite's) under ``session``."""
-    return (await (await session.connection()).get_raw_connection()).driver_connection
-
-
-async def driver(session: AsyncSession) -> Driver:
-    """The driver under ``session``'s current transaction; found once per transaction (asking SQLAlchemy for the
-    connection costs about as much as one of these statements)."""
-    transaction = session.sync_session.get_transaction()
-    found = session.info.get("driver")
-    if transaction is not None and found is not None and found[0] is transaction:
-        return found[1]
-    raw = await raw_connection(session)
-    is_sqlite = session.bind.dialect.name == "sqlite"
-    if not is_sqlite and not raw.is_in_transaction():
-        raise RuntimeError("storage.driver runs statements only inside Database.transaction()")
-    result = Driver(raw, is_sqlite)
-    session.info["driver"] = (session.sync_session.get_transaction(), result)
-    return result

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import Prepared, driver, prepare
+from storage.driver import Prepared, Transaction, prepare, transaction_of
 from storage.models import ChannelIdentity, OutboxMessage
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -39,7 +39,7 @@ def _insert(dialect: Dialect) -> Prepared:
     return prepare(statement, dialect)
 
 
-async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime) -> None:
+async def enqueue(source: AsyncSession | Transaction, messages: list[Outgoing], now: datetime) -> None:
     """Adds messages in the caller's transaction (so they commit with what caused them), in one driver call: every
     update enqueues its replies, so this is on the hot path (``storage.driver``)."""
     if not messages:
@@ -49,7 +49,8 @@ async def enqueue(session: AsyncSession, messages: list[Outgoing], now: datetime
          "priority": m.priority, "now": now}
         for m in messages
     ]  # fmt: skip
-    await (await driver(session)).execute_many(_insert(session.bind.dialect), rows)
+    db = transaction_of(source).driver
+    await db.execute_many(_insert(db.dialect), rows)
 
 
 @cache
@@ -89,13 +90,14 @@ def _sent(dialect: Dialect) -> Prepared:
 
 
 async def claim(
-    session: AsyncSession, channels: list[str], worker: str, now: datetime, lease: timedelta, limit: int
+    source: AsyncSession | Transaction, channels: list[str], worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
     """Leases due messages without overtaking: a chat's message is taken only if every earlier one is taken too.
 
     Runs on the driver (``storage.driver``): on SQLite the delivery worker holds the one write lock meanwhile, and
     every reply waits behind it. The messages returned belong to no session."""
-    db, dialect = await driver(session), session.bind.dialect
+    db = transaction_of(source).driver
+    dialect = db.dialect
     rows = await db.fetch(_scan(dialect, len(channels)), {f"c{i}": channel for i, channel in enumerate(channels)})
     blocked: set[tuple[str, str]] = set()
     wanted: list[int] = []
@@ -117,10 +119,11 @@ async def claim(
     return sorted(claimed, key=lambda message: (message.priority, message.id))
 
 
-async def mark_sent(session: AsyncSession, message_ids: list[int], now: datetime) -> None:
+async def mark_sent(source: AsyncSession | Transaction, message_ids: list[int], now: datetime) -> None:
     if message_ids:
         rows = [{"message_id": message_id, "now": now} for message_id in message_ids]
-        await (await driver(session)).execute_many(_sent(session.bind.dialect), rows)
+        db = transaction_of(source).driver
+        await db.execute_many(_sent(db.dialect), rows)
 
 
 async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime, error: str) -> None:

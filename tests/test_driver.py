@@ -67,6 +67,30 @@ async def test_driver_statements_commit_and_roll_back_with_the_session(app: App)
         assert not await conversations.first_delivery(session, "telegram", "u-1", now)
 
 
+async def test_changes_to_rows_the_driver_read_are_kept_without_a_session(app: App) -> None:
+    """Most steps never make an ORM session (``Database.begin``); a handler's change to the person or identity must
+    still be committed, and rolled back with everything else when the step fails."""
+    now = utcnow()
+    async with app.db.transaction() as session:
+        person = Person(full_name="Trần Văn Minh", role="officer", language="vi")
+        session.add(person)
+        await session.flush()
+        identity, _, _ = await conversations.lock_identity(session, "telegram", "78", "78", "Minh", now)
+        identity.person_id = person.id
+    with pytest.raises(RuntimeError):
+        async with app.db.begin() as tx:
+            _, _, found = await conversations.lock_identity(tx, "telegram", "78", "78", None, now)
+            assert found is not None
+            found.language = "en"
+            raise RuntimeError("the handler failed")
+    async with app.db.begin() as tx:
+        _, _, found = await conversations.lock_identity(tx, "telegram", "78", "78", None, now)
+        assert found is not None and found.language == "vi"
+        found.language = "en"
+    async with app.db.transaction() as session:
+        assert (await session.scalars(select(Person.language))).one() == "en"
+
+
 async def test_sqlite_waits_for_another_process_write_lock_off_the_event_loop(tmp_path: Path) -> None:
     """The write lock is first tried on the loop without waiting; when another process holds it, the wait happens
     in aiosqlite's thread, so other chats' work goes on meanwhile."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -43,7 +43,17 @@ class Reply:
         return [option for row in self.rows for option in row if not option.nav]
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Written out field by field: ``dataclasses.asdict`` deep-copies every value and cost more than the rest of
+        queuing a reply."""
+        document = self.document
+        return {
+            "text": self.text, "title": self.title,
+            "rows": [[{"key": o.key, "label": o.label, "nav": o.nav} for o in row] for row in self.rows],
+            "screen": self.screen, "typed_hint": self.typed_hint, "photo": self.photo,
+            "document": None if document is None else {"filename": document.filename, "content_b64":
+                                                        document.content_b64, "caption": document.caption,
+                                                        "image": document.image},
+        }  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
