@@ -160,11 +160,12 @@ class ConversationService:
     async def _open(self, tx: Transaction, event: Inbound) -> Ctx | None:
         """Records the update (None if it is a redelivery), locks the person's identity and builds the context."""
         now = self.clock()
-        if not await conversations.first_delivery(tx, event.channel, event.update_key, now):
-            return None
-        identity, conversation, person = await conversations.lock_identity(
-            tx, event.channel, event.user_id, event.chat_id, event.display_name, now
+        opened = await conversations.open_update(
+            tx, event.channel, event.update_key, event.user_id, event.chat_id, event.display_name, now
         )
+        if opened is None:
+            return None
+        identity, conversation, person = opened
         language = (person.language if person else None) or identity.language or self.settings.default_language
         return Ctx(
             tx=tx, settings=self.settings, service=self, channel=event.channel, identity=identity,

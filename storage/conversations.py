@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, exists, func, inspect, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,26 +42,9 @@ class ConversationState:
 @cache
 def _statements(dialect: Dialect) -> dict[str, Prepared]:
     insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    upsert = insert(IDENTITIES).values(
-        channel=bindparam("channel"), external_id=bindparam("external_id"), chat_id=bindparam("chat_id"),
-        display_name=bindparam("display_name"), code_failures=0, created_at=bindparam("now"),
-        last_seen_at=bindparam("now"),
-    )  # fmt: skip
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["channel", "external_id"],
-        set_={
-            "last_seen_at": upsert.excluded.last_seen_at,
-            "chat_id": upsert.excluded.chat_id,
-            "unreachable_at": None,
-            "display_name": func.coalesce(upsert.excluded.display_name, IDENTITIES.c.display_name),
-        },
-    )
     statements: dict[str, Executable] = {
-        "seen": insert(ProcessedUpdate.__table__)
-        .values(channel=bindparam("channel"), key=bindparam("key"), created_at=bindparam("now"))
-        .on_conflict_do_nothing()
-        .returning(ProcessedUpdate.__table__.c.key),
-        "identity": upsert.returning(*IDENTITIES.c),
+        "seen": _seen(insert),
+        "identity": _upserted(insert(IDENTITIES).values(**_identity_values())).returning(*IDENTITIES.c),
         "conversation": select(CONVERSATIONS.c.flow, CONVERSATIONS.c.state, CONVERSATIONS.c.screen, *PEOPLE.c)
         .select_from(CONVERSATIONS)
         .outerjoin(PEOPLE, PEOPLE.c.id == bindparam("person_id"))
@@ -75,7 +58,57 @@ def _statements(dialect: Dialect) -> dict[str, Prepared]:
         .values(flow=bindparam("flow"), state=bindparam("state"), screen=bindparam("screen"),
                 updated_at=bindparam("now")),
     }  # fmt: skip
+    if dialect.name == "postgresql":
+        statements["open"] = _opening()
     return {name: prepare(statement, dialect) for name, statement in statements.items()}
+
+
+def _seen(insert: Any) -> Any:
+    table = ProcessedUpdate.__table__
+    return (
+        insert(table)
+        .values(channel=bindparam("channel"), key=bindparam("key"), created_at=bindparam("now"))
+        .on_conflict_do_nothing()
+        .returning(table.c.key)
+    )
+
+
+def _identity_values() -> dict[str, Any]:
+    columns = IDENTITIES.c
+    return {
+        "channel": bindparam("channel", type_=columns.channel.type),
+        "external_id": bindparam("external_id", type_=columns.external_id.type),
+        "chat_id": bindparam("chat_id", type_=columns.chat_id.type),
+        "display_name": bindparam("display_name", type_=columns.display_name.type),
+        "code_failures": literal(0, columns.code_failures.type),
+        "created_at": bindparam("now", type_=columns.created_at.type),
+        "last_seen_at": bindparam("now", type_=columns.last_seen_at.type),
+    }
+
+
+def _upserted(insert: Any) -> Any:
+    """A new identity, or the existing one seen again: last seen, chat, reachable again."""
+    return insert.on_conflict_do_update(
+        index_elements=["channel", "external_id"],
+        set_={
+            "last_seen_at": insert.excluded.last_seen_at,
+            "chat_id": insert.excluded.chat_id,
+            "unreachable_at": None,
+            "display_name": func.coalesce(insert.excluded.display_name, IDENTITIES.c.display_name),
+        },
+    )
+
+
+def _opening() -> Executable:
+    """PostgreSQL: the update key and the identity upsert (which takes the identity's row lock) in one statement,
+    one round trip instead of two. A redelivery inserts no key, which leaves the upsert nothing to insert and the
+    statement no row to return. The conversation is read by the next statement: one statement reads the tables as
+    they were when it began, before it waited for the lock, so it could miss what the lock's holder just wrote."""
+    seen = _seen(postgresql.insert).cte("seen")
+    values = _identity_values()
+    source = select(*values.values()).where(exists(select(seen.c.key)))
+    upsert = _upserted(postgresql.insert(IDENTITIES).from_select(list(values), source))
+    return upsert.returning(*IDENTITIES.c)
 
 
 def _loaded(tx: Transaction, model: type[T], row: dict[str, Any]) -> T:
@@ -110,11 +143,24 @@ async def lock_identity(
     lock (BEGIN IMMEDIATE) does the same.
     """
     tx = transaction_of(source)
+    params = _identity_params(channel, external_id, chat_id, display_name, now)
+    rows = await tx.driver.fetch(_statements(tx.driver.dialect)["identity"], params)
+    return await _with_conversation(tx, _loaded(tx, ChannelIdentity, rows[0]), now)
+
+
+def _identity_params(
+    channel: str, external_id: str, chat_id: str, display_name: str | None, now: datetime
+) -> dict[str, Any]:
+    return {"channel": channel, "external_id": external_id, "chat_id": chat_id, "now": now,
+            "display_name": display_name[:255] if display_name else None}  # fmt: skip
+
+
+async def _with_conversation(
+    tx: Transaction, identity: ChannelIdentity, now: datetime
+) -> tuple[ChannelIdentity, ConversationState, Person | None]:
+    """The locked identity's conversation (created if it has none yet) and person."""
     db = tx.driver
     sql = _statements(db.dialect)
-    params = {"channel": channel, "external_id": external_id, "chat_id": chat_id, "now": now,
-              "display_name": display_name[:255] if display_name else None}  # fmt: skip
-    identity = _loaded(tx, ChannelIdentity, (await db.fetch(sql["identity"], params))[0])
     rows = await db.fetch(sql["conversation"], {"identity_id": identity.id, "person_id": identity.person_id})
     if rows:
         row = rows[0]
@@ -125,6 +171,20 @@ async def lock_identity(
     people = await db.fetch(sql["person"], {"person_id": identity.person_id}) if identity.person_id else []
     person = _loaded(tx, Person, people[0]) if people else None
     return identity, ConversationState(identity.id, is_new=True), person
+
+
+async def open_update(
+    tx: Transaction, channel: str, key: str, external_id: str, chat_id: str, display_name: str | None, now: datetime
+) -> tuple[ChannelIdentity, ConversationState, Person | None] | None:
+    """``first_delivery`` then ``lock_identity``; None for a redelivery. On PostgreSQL one round trip fewer."""
+    db = tx.driver
+    if db.dialect.name != "postgresql":
+        if not await first_delivery(tx, channel, key, now):
+            return None
+        return await lock_identity(tx, channel, external_id, chat_id, display_name, now)
+    params = _identity_params(channel, external_id, chat_id, display_name, now) | {"key": key[:96]}
+    rows = await db.fetch(_statements(db.dialect)["open"], params)
+    return await _with_conversation(tx, _loaded(tx, ChannelIdentity, rows[0]), now) if rows else None
 
 
 async def save(source: AsyncSession | Transaction, conversation: ConversationState, now: datetime) -> None:
