@@ -82,7 +82,7 @@ class Database:
         else:
             # Transactions are opened and closed on asyncpg itself (see begin); SQLAlchemy runs inside them in
             # autocommit mode, so it neither begins nor ends them, and its pre-ping is one round trip, not three.
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+            kwargs.update(pool_size=10, max_overflow=0, pool_pre_ping=True, isolation_level="AUTOCOMMIT")
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:

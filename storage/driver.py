@@ -89,7 +89,11 @@ class Driver:
         return [statement.row(row) for row in rows]
 
     async def execute(self, statement: Prepared, params: Mapping[str, Any]) -> None:
-        await self.execute_many(statement, [params])
+        arguments = statement.arguments(params)
+        if self.is_sqlite:
+            self.connection.execute(statement.sql, arguments).close()
+        else:
+            await self.connection.execute(statement.sql, *arguments)
 
     async def execute_many(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
         arguments = [statement.arguments(params) for params in rows]

@@ -116,6 +116,22 @@ async def test_outbox_keeps_order_per_chat_and_leases_exclusively(app: App) -> N
     assert [m.payload["text"] for m in expired if m.chat_id == "1"] == ["a0", "a1", "a2"]  # leases expire
 
 
+async def test_outbox_keeps_every_message_of_a_large_batch_in_order(app: App) -> None:
+    """Messages are inserted many rows per statement; a batch larger than one statement holds loses none, and each
+    keeps its own payload, identity and priority."""
+    now = utcnow()
+    batch = [
+        outbox.Outgoing("telegram", str(i % 7), None, {"text": f"tin nhắn {i}"}, priority=i % 2) for i in range(123)
+    ]
+    async with app.db.transaction() as session:
+        await outbox.enqueue(session, batch, now)
+    async with app.db.transaction() as session:
+        stored = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [(m.chat_id, m.payload, m.priority, m.status, m.created_at) for m in stored] == [
+        (o.chat_id, o.payload, o.priority, "pending", now) for o in batch
+    ]
+
+
 async def test_outbox_marks_blocked_chat_unreachable(app: App) -> None:
     now = utcnow()
     async with app.db.transaction() as session:
