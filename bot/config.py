@@ -15,6 +15,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    database_pool_size: int = 10
     log_level: str = "INFO"
     default_language: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"

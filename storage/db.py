@@ -72,7 +72,7 @@ async def _begin_immediate(raw: Any) -> None:
 class Database:
     """Owns the engine; hands out transactions whose commit is the durability point of a step."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
         if url.startswith("sqlite"):
@@ -82,7 +82,9 @@ class Database:
         else:
             # Transactions are opened and closed on asyncpg itself (see begin); SQLAlchemy runs inside them in
             # autocommit mode, so it neither begins nor ends them, and its pre-ping is one round trip, not three.
-            kwargs.update(pool_size=10, max_overflow=0, pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+            # No overflow: under load, connections opened beyond the pool were closed again at once, each costing a
+            # connection set-up and a cold statement cache; a transaction waits for a pooled connection instead.
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True, isolation_level="AUTOCOMMIT")
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.config import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,6 +60,12 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     blocks = re.findall(r"```sh\n(.+?)\n```", readme.split("## Quick start", 1)[1].split("\n## ", 1)[0], re.S)
     assert len(blocks) == 2, blocks
     assert blocks[1].strip() in ci
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f"CAUNOI_{name.upper()}" for name in Settings.model_fields if f"`CAUNOI_{name.upper()}`" not in readme]
+    assert missing == []
 
 
 def test_schedules_from_the_command_line(tmp_path: Path) -> None:
