@@ -25,7 +25,7 @@ def parse_person_name(text: str) -> str:
         raise InvalidInput(N_("That name is too long: at most {limit} characters."), limit=MAX_NAME)
     if not _NAME_CHARS.match(name):
         raise InvalidInput(N_("A name has only letters and spaces; please check it."))
-    return " ".join(word[:1].upper() + word[1:].lower() for word in name.split(" "))
+    return " ".join(word[:1].title() + word[1:].lower() for word in name.split(" "))  # title: "ß" → "Ss", not "SS"
 
 
 def name_key(name: str) -> str:
