@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from storage.driver import Transaction, sqlite3_under
 
+CONNECTION_LOST = (OSError, asyncpg.exceptions.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError)
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # A checkpoint run inside a commit stalls that update by tens of ms; the running bot checkpoints in the background
 # (Database.checkpoint), so this threshold is only a backstop for tools that run without it.
@@ -81,15 +83,16 @@ class Database:
             kwargs.update(connect_args={"check_same_thread": False}, pool_reset_on_return=None)
         else:
             # Transactions are opened and closed on asyncpg itself (see begin); SQLAlchemy runs inside them in
-            # autocommit mode, so it neither begins nor ends them, and its pre-ping is one round trip, not three.
+            # autocommit mode, so it neither begins nor ends them. Their BEGIN is the liveness check (no pre-ping).
             # No overflow: under load, connections opened beyond the pool were closed again at once, each costing a
             # connection set-up and a cold statement cache; a transaction waits for a pooled connection instead.
-            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+            kwargs.update(pool_size=pool_size, max_overflow=0, isolation_level="AUTOCOMMIT")
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
             _tune_sqlite(self.engine)
         self._writer = asyncio.Lock() if self.is_sqlite else None
+        self.pool_size = pool_size
 
     def transactional(self) -> AsyncEngine:
         """The engine for work that runs its own transaction through SQLAlchemy (migrations): on PostgreSQL the
@@ -102,7 +105,7 @@ class Database:
 
         Its statements run on the driver, or on an ORM session made when first asked for (``Transaction``). Leaving
         the transaction to SQLAlchemy would cost every update a session and a connection object, their reference
-        cycles, and on PostgreSQL the first statement through SQLAlchemy and a pre-ping of three round trips.
+        cycles, and on PostgreSQL the first statement through SQLAlchemy and a pre-ping of one to three round trips.
 
         PostgreSQL: asyncpg's own transaction (``BEGIN``, then ``COMMIT`` or ``ROLLBACK``).
 
@@ -111,11 +114,16 @@ class Database:
         IMMEDIATE`` takes the write lock up front, so a step cannot read state that another writer is changing.
         """
         if self._writer is None:
-            tx = Transaction(self.engine, await self.engine.raw_connection())
+            tx, transaction = await self._begin_postgres()
             try:
-                async with tx.driver.connection.transaction():
+                try:
                     yield tx
                     await tx.flush()
+                except BaseException:
+                    if not tx.driver.connection.is_closed():
+                        await transaction.rollback()
+                    raise
+                await transaction.commit()
             finally:
                 await tx.close()
             return
@@ -134,6 +142,26 @@ class Database:
                     raise
             finally:
                 await tx.close()
+
+    async def _begin_postgres(self) -> tuple[Transaction, Any]:
+        """A pooled connection with asyncpg's transaction begun. ``BEGIN`` doubles as the pool's liveness check: a
+        connection the server has cut (a restart) fails it at once and is replaced, as many times as the pool has
+        connections. A separate check (SQLAlchemy's pre-ping) would cost every transaction one more round trip."""
+        replaced = 0
+        while True:
+            tx = Transaction(self.engine, await self.engine.raw_connection())
+            try:
+                transaction = tx.driver.connection.transaction()
+                await transaction.start()
+                return tx, transaction
+            except CONNECTION_LOST as error:
+                lost = tx.driver.connection.is_closed()
+                if lost:
+                    tx.pooled.invalidate(error)
+                await tx.close()
+                replaced += 1
+                if not lost or replaced > self.pool_size:
+                    raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -18,6 +18,7 @@ from bot.config import Settings
 from storage import conversations
 from storage.models import ChannelIdentity, Conversation, Person, ProcessedUpdate
 from storage.types import utcnow
+from tests.conftest import DATABASES, PG_URL
 
 
 async def test_driver_writes_read_back_through_the_orm_and_orm_changes_to_its_rows_are_kept(app: App) -> None:
@@ -89,6 +90,31 @@ async def test_changes_to_rows_the_driver_read_are_kept_without_a_session(app: A
         found.language = "en"
     async with app.db.transaction() as session:
         assert (await session.scalars(select(Person.language))).one() == "en"
+
+
+@pytest.mark.parametrize("database_url", [DATABASES[1]], indirect=True)
+async def test_postgres_connections_cut_by_the_server_are_replaced(app: App) -> None:
+    """After a database restart every pooled connection is dead; the next transactions get new ones."""
+    import asyncpg
+
+    for key in ("before-1", "before-2"):
+        async with app.db.begin() as tx:
+            assert await conversations.first_delivery(tx, "telegram", key, utcnow())
+    admin = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    try:
+        cut = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert cut >= 1
+    await asyncio.sleep(0.2)
+    for key in ("after-1", "after-2", "after-3"):
+        async with app.db.begin() as tx:
+            assert await conversations.first_delivery(tx, "telegram", key, utcnow())
+    async with app.db.transaction() as session:
+        assert len((await session.scalars(select(ProcessedUpdate))).all()) == 5
 
 
 async def test_sqlite_waits_for_another_process_write_lock_off_the_event_loop(tmp_path: Path) -> None:
