@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -121,7 +122,8 @@ class Database:
                     await tx.flush()
                 except BaseException:
                     if not tx.driver.connection.is_closed():
-                        await transaction.rollback()
+                        with contextlib.suppress(*CONNECTION_LOST):  # the error to report is the one that got here
+                            await transaction.rollback()
                     raise
                 await transaction.commit()
             finally:

@@ -120,14 +120,16 @@ class Transaction:
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
-            connection = Connection(self.engine.sync_engine, connection=self.pooled)
-            connection.begin()  # already begun on the driver: SQLAlchemy only takes note (see storage.db)
-            self._session = AsyncSession(
-                bind=AsyncConnection(self.engine, connection), expire_on_commit=False,
-                join_transaction_mode="rollback_only", info={"transaction": self},
-            )  # fmt: skip
-            self._session.add_all(self._adopted)
+        return self._session or self._open_session()
+
+    def _open_session(self) -> AsyncSession:
+        connection = Connection(self.engine.sync_engine, connection=self.pooled)
+        connection.begin()  # already begun on the driver: SQLAlchemy only takes note (see storage.db)
+        self._session = AsyncSession(
+            bind=AsyncConnection(self.engine, connection), expire_on_commit=False,
+            join_transaction_mode="rollback_only", info={"transaction": self},
+        )  # fmt: skip
+        self._session.add_all(self._adopted)
         return self._session
 
     def adopt(self, instance: Any) -> None:
@@ -138,10 +140,11 @@ class Transaction:
             self._session.add(instance)
 
     async def flush(self) -> None:
-        if self._session is None and any(inspect(instance).modified for instance in self._adopted):
-            self.session  # noqa: B018 - made to flush the adopted objects' changes
-        if self._session is not None:
-            await self._session.flush()
+        session = self._session
+        if session is None and any(inspect(instance).modified for instance in self._adopted):
+            session = self._open_session()
+        if session is not None:
+            await session.flush()
 
     async def close(self) -> None:
         """Gives the connection back to the pool; the transaction has been committed or rolled back by then."""
