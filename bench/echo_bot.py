@@ -1,12 +1,18 @@
 """The baseline for bench/webhook_bench.py: a bare aiogram 3 echo bot in webhook mode, configured like `caunoi run`.
 
 It answers each text inside the webhook request (no database, no outbox): the framework's own cost per update.
+With ``ECHO_WITH_FIXES=1`` it also gets the two process-level fixes ``caunoi run`` applies to aiogram and Python (the
+pinned ``Response`` models of ``bot.channels.telegram`` and the young GC generation of ``bot.runtime``), so that the
+benchmark can tell what they are worth to the framework alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import sys
+from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -15,9 +21,19 @@ from aiogram.types import Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 async def main() -> None:
     env = os.environ
+    if env.get("ECHO_WITH_FIXES") == "1":
+        sys.path.insert(0, str(ROOT))
+        import bot.channels.telegram  # pins aiogram's Response models on import
+        from bot.runtime import GC_YOUNG_GENERATION
+
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(GC_YOUNG_GENERATION, 10, 10)
     session = AiohttpSession(api=TelegramAPIServer.from_base(env["CAUNOI_TELEGRAM_API_URL"]))
     bot = Bot(env["CAUNOI_TELEGRAM_BOT_TOKEN"], session=session)
     dispatcher = Dispatcher()
