@@ -7,29 +7,42 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.config import Settings
 from storage import conversations
+from storage.conversations import ConversationState
 from storage.models import ChannelIdentity, Conversation, Person, ProcessedUpdate
 from storage.types import utcnow
 from tests.conftest import DATABASES, PG_URL
 
 
+async def joined_on_telegram(
+    session: AsyncSession, external_id: str, name: str, now: datetime
+) -> tuple[Person, ConversationState, Person | None]:
+    """A new officer and their Telegram identity: read by the driver, bound to the person by an ORM change (which
+    must be flushed at commit). Returns the person, and the conversation and person the driver found."""
+    person = Person(full_name=name, role="officer", language="vi")
+    session.add(person)
+    await session.flush()
+    identity, conversation, found = await conversations.lock_identity(
+        session, "telegram", external_id, external_id, name.split()[-1], now
+    )
+    identity.person_id = person.id
+    return person, conversation, found
+
+
 async def test_driver_writes_read_back_through_the_orm_and_orm_changes_to_its_rows_are_kept(app: App) -> None:
     now = utcnow()
     async with app.db.transaction() as session:
-        person = Person(full_name="Lê Thị Hoa", role="officer", language="vi")
-        session.add(person)
-        await session.flush()
-        identity, conversation, found = await conversations.lock_identity(session, "telegram", "77", "77", "Hoa", now)
+        person, conversation, found = await joined_on_telegram(session, "77", "Lê Thị Hoa", now)
         assert conversation.is_new and found is None
-        identity.person_id = person.id  # an ORM change to an object the driver read: flushed at commit
         conversation.flow, conversation.state, conversation.screen = "report", {"a": ["Đà Nẵng", 1, None]}, 3
         await conversations.save(session, conversation, now)
     async with app.db.transaction() as session:
@@ -73,11 +86,7 @@ async def test_changes_to_rows_the_driver_read_are_kept_without_a_session(app: A
     still be committed, and rolled back with everything else when the step fails."""
     now = utcnow()
     async with app.db.transaction() as session:
-        person = Person(full_name="Trần Văn Minh", role="officer", language="vi")
-        session.add(person)
-        await session.flush()
-        identity, _, _ = await conversations.lock_identity(session, "telegram", "78", "78", "Minh", now)
-        identity.person_id = person.id
+        await joined_on_telegram(session, "78", "Trần Văn Minh", now)
     with pytest.raises(RuntimeError):
         async with app.db.begin() as tx:
             _, _, found = await conversations.lock_identity(tx, "telegram", "78", "78", None, now)
