@@ -1,10 +1,10 @@
 """Statements of the per-update hot path, compiled once per dialect and run on the driver's own connection.
 
 Why: SQLAlchemy's execution layer costs several times the statement itself (``bench/handling_cpu.py``: five statements
-take 2.4 ms of CPU through Core against 0.7 ms through asyncpg directly), and on SQLite each call through it is
-several hops to aiosqlite's thread. Every update runs five such statements, so they skip that layer: the SQL is still
-written with SQLAlchemy and compiled by the dialect, values still go through the columns' own types (so what is
-written here reads back identically through the ORM), and they run inside the session's transaction. The
+in a transaction take 3.5 times the CPU through Core as through asyncpg directly), and on SQLite each call through it
+is several hops to aiosqlite's thread. Every update runs four to six such statements, so they skip that layer: the
+SQL is still written with SQLAlchemy and compiled by the dialect, values still go through the columns' own types (so
+what is written here reads back identically through the ORM), and they run inside the session's transaction. The
 transaction itself is opened and closed on the driver too (``Transaction``, ``storage.db``).
 """
 
