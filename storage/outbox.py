@@ -30,7 +30,7 @@ class Outgoing:
 
 @lru_cache(maxsize=ROWS_PER_INSERT * 2)
 def _insert(dialect: Dialect, count: int) -> Prepared:
-    """One multi-row INSERT for ``count`` messages: on PostgreSQL one round trip, where executemany takes two."""
+    """One multi-row INSERT for ``count`` messages: asyncpg sends it in one socket write, executemany in two."""
     table = OutboxMessage.__table__
     now = bindparam("now", type_=table.c.created_at.type)
     rows = [
