@@ -9,7 +9,6 @@ benchmark can tell what they are worth to the framework alone.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import sys
 from pathlib import Path
@@ -29,11 +28,9 @@ async def main() -> None:
     if env.get("ECHO_WITH_FIXES") == "1":
         sys.path.insert(0, str(ROOT))
         import bot.channels.telegram  # pins aiogram's Response models on import
-        from bot.runtime import GC_YOUNG_GENERATION
+        from bot.runtime import tune_gc
 
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_GENERATION, 10, 10)
+        tune_gc()
     session = AiohttpSession(api=TelegramAPIServer.from_base(env["CAUNOI_TELEGRAM_API_URL"]))
     bot = Bot(env["CAUNOI_TELEGRAM_BOT_TOKEN"], session=session)
     dispatcher = Dispatcher()

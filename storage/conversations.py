@@ -125,7 +125,11 @@ def _loaded(tx: Transaction, model: type[T], row: dict[str, Any]) -> T:
 async def first_delivery(source: AsyncSession | Transaction, channel: str, key: str, now: datetime) -> bool:
     """Records the update key; False when it was recorded before (a redelivery)."""
     db = transaction_of(source).driver
-    return bool(await db.fetch(_statements(db.dialect)["seen"], {"channel": channel, "key": key[:96], "now": now}))
+    return bool(await db.fetch(_statements(db.dialect)["seen"], _seen_params(channel, key, now)))
+
+
+def _seen_params(channel: str, key: str, now: datetime) -> dict[str, Any]:
+    return {"channel": channel, "key": key[:96], "now": now}
 
 
 async def lock_identity(
@@ -182,7 +186,7 @@ async def open_update(
         if not await first_delivery(tx, channel, key, now):
             return None
         return await lock_identity(tx, channel, external_id, chat_id, display_name, now)
-    params = _identity_params(channel, external_id, chat_id, display_name, now) | {"key": key[:96]}
+    params = _identity_params(channel, external_id, chat_id, display_name, now) | _seen_params(channel, key, now)
     rows = await db.fetch(_statements(db.dialect)["open"], params)
     return await _with_conversation(tx, _loaded(tx, ChannelIdentity, rows[0]), now) if rows else None
 

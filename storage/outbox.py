@@ -17,6 +17,7 @@ from storage.models import ChannelIdentity, OutboxMessage
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 SCAN_WINDOW = 500
 ROWS_PER_INSERT = 50
+_GIVEN = ("channel", "chat_id", "identity_id", "payload", "priority")  # per message; the rest is common to all
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,6 @@ def _insert(dialect: Dialect, count: int) -> Prepared:
         for i in range(count)
     ]  # fmt: skip
     return prepare(insert(table).values(rows), dialect)
-
-
-_GIVEN = ("channel", "chat_id", "identity_id", "payload", "priority")
 
 
 async def enqueue(source: AsyncSession | Transaction, messages: list[Outgoing], now: datetime) -> None:
