@@ -3,12 +3,12 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CAUNOI_DATA_DIR=/data
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY locales ./locales
-RUN pip install --no-cache-dir . && useradd --system --home /data caunoi && mkdir -p /data && chown caunoi /data
+RUN pip install --no-cache-dir -r requirements.txt && pip install --no-cache-dir --no-deps . && useradd --system --home /data caunoi && mkdir -p /data && chown caunoi /data
 
 USER caunoi
 VOLUME ["/data"]

@@ -20,13 +20,13 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import SecretStr  # noqa: E402
 
-from bench.webhook_bench import PG_URL, empty_postgres  # noqa: E402
 from bot import broadcasts  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.channels.telegram import TelegramSender, make_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.plan_reader import ROMAN, read_plan  # noqa: E402
 from storage.types import utcnow  # noqa: E402
+from tests import postgres  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.helpers import many_officers, seed_units  # noqa: E402
 
@@ -51,9 +51,11 @@ async def run(database: str, count: int, rate: float) -> None:
     telegram = FakeTelegram(limits=(LIMIT, 1.0))
     await telegram.start()
     with tempfile.TemporaryDirectory() as tmp:
-        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{Path(tmp) / 'broadcast.sqlite3'}"
-        if database == "postgres":
-            await empty_postgres(url)
+        url = (
+            await postgres.process_database("bench")
+            if database == "postgres"
+            else f"sqlite+aiosqlite:///{Path(tmp) / 'broadcast.sqlite3'}"
+        )
         settings = Settings(data_dir=Path(tmp), telegram_bot_token=SecretStr(telegram.token),  # type: ignore[call-arg]
                             telegram_api_url=telegram.url, telegram_rate_per_second=rate, _env_file=None)  # fmt: skip
         app = App(settings, database_url=url)

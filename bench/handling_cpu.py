@@ -19,13 +19,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.webhook_bench import CONVERSATION, PG_URL, prepare  # noqa: E402
+from bench.webhook_bench import CONVERSATION, prepare  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.delivery import Pace  # noqa: E402
 from bot.engine.events import Inbound  # noqa: E402
 from bot.engine.replies import Reply  # noqa: E402
 from storage.db import Database  # noqa: E402
+from tests import postgres  # noqa: E402
 
 PEOPLE, ROUNDS = 20, 3
 
@@ -40,7 +41,11 @@ class Discard:
 
 async def handling(database: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{Path(tmp) / 'cpu.sqlite3'}"
+        url = (
+            await postgres.process_database("bench")
+            if database == "postgres"
+            else f"sqlite+aiosqlite:///{Path(tmp) / 'cpu.sqlite3'}"
+        )
         await prepare(url, PEOPLE, Path(tmp))
         app = App(Settings(data_dir=Path(tmp), _env_file=None), database_url=url)  # type: ignore[call-arg]
         app.add_sender(Discard())
@@ -67,7 +72,8 @@ async def statement_floor(count: int = 2000) -> None:
     """Five statements in a transaction, the shape of one durable conversation step."""
     import asyncpg
 
-    db = Database(PG_URL)
+    url = await postgres.process_database("bench")
+    db = Database(url)
     async with db.engine.begin() as connection:
         await connection.execute(text("DROP TABLE IF EXISTS bench_floor"))
         await connection.execute(text("CREATE TABLE bench_floor (k text PRIMARY KEY, v jsonb)"))
@@ -83,7 +89,7 @@ async def statement_floor(count: int = 2000) -> None:
             await connection.execute(text("INSERT INTO bench_floor VALUES (:k, '{}')"), {"k": f"b{i}"})
     core = 1000 * (time.process_time() - cpu) / count
     await db.dispose()
-    raw = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    raw = await asyncpg.connect(url.replace("+asyncpg", ""))
     cpu = time.process_time()
     for i in range(count):
         async with raw.transaction():

@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.webhook_bench import PG_URL, empty_postgres  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine.personal import name_key  # noqa: E402
@@ -37,6 +36,7 @@ from storage.models import OverseasRecord, Unit  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 from storage.unit_sources import vietnam_units  # noqa: E402
 from storage.units import Scope, upsert_units  # noqa: E402
+from tests import postgres  # noqa: E402
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Quốc", "Ngọc", "Đức", "Thu", "Xuân", "Công", "Kim"]
@@ -134,9 +134,11 @@ async def importing(app: App, unit_id: int, rows: int, rng: random.Random) -> No
 async def run(database: str, records: int, rows: int) -> None:
     rng = random.Random(2026)
     with tempfile.TemporaryDirectory() as tmp:
-        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{Path(tmp) / 'register.sqlite3'}"
-        if database == "postgres":
-            await empty_postgres(url)
+        url = (
+            await postgres.process_database("bench")
+            if database == "postgres"
+            else f"sqlite+aiosqlite:///{Path(tmp) / 'register.sqlite3'}"
+        )
         settings = Settings(data_dir=Path(tmp), data_key=new_key(), _env_file=None)  # type: ignore[call-arg]
         app = App(settings, database_url=url)
         await app.migrate()

@@ -21,7 +21,6 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bench.webhook_bench import PG_URL, empty_postgres  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.channels.telegram import TelegramSender, make_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -29,6 +28,7 @@ from bot.reminders import sweep  # noqa: E402
 from storage import schedules  # noqa: E402
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit  # noqa: E402
 from storage.units import UnitRow, upsert_units  # noqa: E402
+from tests import postgres  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
 OFFICERS = 3
@@ -62,9 +62,11 @@ async def run(database: str, communes: int, drain_seconds: float, rate: float | 
     telegram = FakeTelegram(limits=(ALLOWED, 1.0))
     await telegram.start()
     with tempfile.TemporaryDirectory() as tmp:
-        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{Path(tmp) / 'reminders.sqlite3'}"
-        if database == "postgres":
-            await empty_postgres(url)
+        url = (
+            await postgres.process_database("bench")
+            if database == "postgres"
+            else f"sqlite+aiosqlite:///{Path(tmp) / 'reminders.sqlite3'}"
+        )
         settings = Settings(data_dir=Path(tmp), telegram_bot_token=SecretStr(telegram.token),  # type: ignore[call-arg]
                             telegram_api_url=telegram.url, _env_file=None)  # fmt: skip
         if rate is not None:

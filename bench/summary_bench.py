@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.webhook_bench import PG_URL, empty_postgres  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.periods import Period  # noqa: E402
@@ -32,6 +31,7 @@ from bot.summary import compile_summary  # noqa: E402
 from handlers.summary import produce  # noqa: E402
 from storage.models import ActivityReport, Person, Unit  # noqa: E402
 from storage.units import UnitRow, upsert_units  # noqa: E402
+from tests import postgres  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = ["tuyen_truyen", "thong_tin_doi_ngoai", "giao_luu_huu_nghi", "doan_quoc_te", "bien_gioi", "nhan_dao_tu_thien"]
@@ -87,9 +87,11 @@ async def measure(label: str, job: Callable[[], Awaitable[Any]], baseline: float
 
 async def run(database: str, communes: int, reports: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{Path(tmp) / 'summary.sqlite3'}"
-        if database == "postgres":
-            await empty_postgres(url)
+        url = (
+            await postgres.process_database("bench")
+            if database == "postgres"
+            else f"sqlite+aiosqlite:///{Path(tmp) / 'summary.sqlite3'}"
+        )
         app = App(Settings(data_dir=Path(tmp), _env_file=None), database_url=url)  # type: ignore[call-arg]
         await app.migrate()
         started = time.perf_counter()

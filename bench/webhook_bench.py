@@ -31,29 +31,18 @@ from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from storage.models import ChannelIdentity, Conversation, Person  # noqa: E402
 from storage.units import by_code  # noqa: E402
+from tests import postgres  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.helpers import TAM_KY, BotProcess, free_port, seed_units  # noqa: E402
 
 CONVERSATION = ["/baocao", "2", "hôm qua", "Giao lưu hữu nghị với tỉnh Hủa Phăn", "bỏ qua", "Nhà văn hóa phường",
                 "Lào", "bỏ qua", "khoảng 50", "12", "5tr", "xong", "xác nhận"]  # fmt: skip
 SECRET = "bench-secret_1"
-PG_URL = os.environ.get("CAUNOI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 ECHO_BOT = Path(__file__).with_name("echo_bot.py")
-
-
-async def empty_postgres(database_url: str) -> None:
-    """Benchmarks start from an empty schema (the local test database, never a production one)."""
-    import asyncpg
-
-    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
-    await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-    await connection.close()
 
 
 async def prepare(database_url: str, users: int, data_dir: Path) -> None:
     """Empty database, real units, and officers already joined (onboarding is not what is measured)."""
-    if database_url.startswith("postgresql"):
-        await empty_postgres(database_url)
     app = App(Settings(data_dir=data_dir, _env_file=None), database_url=database_url)  # type: ignore[call-arg]
     await app.migrate()
     await seed_units(app)
@@ -166,7 +155,11 @@ async def run_one(kind: str, database: str, users: int, seconds: float, rate: fl
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        url = PG_URL if database == "postgres" else f"sqlite+aiosqlite:///{tmp_path / 'bench.sqlite3'}"
+        url = (
+            await postgres.process_database("bench")
+            if database == "postgres"
+            else f"sqlite+aiosqlite:///{tmp_path / 'bench.sqlite3'}"
+        )
         env = {"CAUNOI_TELEGRAM_BOT_TOKEN": telegram.token, "CAUNOI_TELEGRAM_API_URL": telegram.url,
                "CAUNOI_DATABASE_URL": url, "CAUNOI_DATA_DIR": str(tmp_path), "CAUNOI_LOG_LEVEL": "WARNING",
                "CAUNOI_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook", "CAUNOI_WEBHOOK_SECRET": SECRET,

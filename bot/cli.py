@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import Settings
 from bot.i18n import I18n
+from storage.types import start_clock_at
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -138,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
+    start_clock_at(settings.clock_start)
     log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     if args.command == "demo":  # the terminal is the chat: logs go to a file, never into the conversation
         settings.data_dir.mkdir(parents=True, exist_ok=True)

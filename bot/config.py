@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import SecretStr, field_validator
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
 
     reminder_hours: tuple[int, int] = (7, 21)
     reminder_sweep_seconds: int = 60
+
+    clock_start: datetime | None = None
 
     outbox_max_attempts: int = 10
     processed_update_retention_days: int = 14

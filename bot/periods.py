@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -156,6 +156,27 @@ def periods_in_window(
         if today - timedelta(days=days_after) <= deadline <= today + timedelta(days=days_before):
             yield period, deadline
         period = period.next()
+
+
+def periods_to_chase(
+    period_type: str, rule: DeadlineRule, today: date, applies: Callable[[Period], bool] = lambda _period: True
+) -> list[Period]:
+    """What a supervisor chases on ``today``, most urgent first: the latest period whose deadline is running or
+    overdue (it has ended, or its deadline has come), then the period in progress if it is another one.
+
+    Between a period's end and its deadline — the first days of every month, quarter and half-year — the one
+    that has just ended comes first, not the one that has just begun."""
+    current = period_containing(period_type, today)
+    chased: list[Period] = []
+    period = current
+    for _ in range(4 * 12 // _MONTHS[period_type] + 1):  # four years back covers every rule
+        if applies(period) and (period.end < today or rule.deadline(period) <= today):
+            chased.append(period)
+            break
+        period = period.previous()
+    if applies(current) and current not in chased:
+        chased.append(current)
+    return chased
 
 
 def due_offset(deadline: date, today: date, before: Sequence[int], after: Sequence[int]) -> str | None:

@@ -8,6 +8,7 @@ report is approved, or returned with a comment that reaches the unit's officers;
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from bot.engine.forms import Form, Kind, Step
 from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n
 from bot.notify import EVERGREEN, to_units
-from bot.periods import Period, parse_period, period_containing
+from bot.periods import Period, parse_period, period_containing, periods_to_chase
 from bot.registry import Command, Flow, Registry
 from bot.reminders import remind
 from storage import audit, periodic, schedules
@@ -47,14 +48,16 @@ RETURN_FORM = Form(
 )
 
 
-def latest_period(schedule: ReportSchedule, today: Any) -> Period:
-    """The most recent period of the schedule that has started: the one supervisors are chasing."""
-    period = period_containing(schedule.period_type, today)
-    for _ in range(13):
-        if schedules.applies(schedule, period):
-            return period
-        period = period.previous()
-    return period_containing(schedule.period_type, today)
+def chased_periods(schedule: ReportSchedule, today: date) -> list[Period]:
+    """The schedule's periods on screen, most urgent first: the one whose deadline runs or has passed, then the
+    current one (see ``periods_to_chase``)."""
+    return periods_to_chase(schedule.period_type, schedules.rule_of(schedule), today,
+                            lambda period: schedules.applies(schedule, period))  # fmt: skip
+
+
+def focus_period(schedule: ReportSchedule, today: date) -> Period:
+    """The first period on screen; the current one when the schedule has asked for nothing yet."""
+    return next(iter(chased_periods(schedule, today)), period_containing(schedule.period_type, today))
 
 
 async def _schedule_period(ctx: Ctx, args: str) -> tuple[ReportSchedule, Period] | None:
@@ -64,9 +67,9 @@ async def _schedule_period(ctx: Ctx, args: str) -> tuple[ReportSchedule, Period]
         ctx.say(ctx.t("There is no such report schedule."))
         return None
     try:
-        period = parse_period(parts[1]) if len(parts) > 1 else latest_period(schedule, ctx.today)
+        period = parse_period(parts[1]) if len(parts) > 1 else focus_period(schedule, ctx.today)
     except ValueError:
-        period = latest_period(schedule, ctx.today)
+        period = focus_period(schedule, ctx.today)
     return schedule, period
 
 
@@ -83,17 +86,18 @@ async def progress_command(ctx: Ctx, args: str) -> None:
         expected = await schedules.expected_units(ctx.session, schedule, within=scope)
         if not expected:
             continue
-        period = latest_period(schedule, ctx.today)
-        deadline = schedules.deadline_of(schedule, period)
-        reports = await schedules.reports_for(ctx.session, schedule.id, period.key, [unit.id for unit in expected])
-        done = [report for report in reports.values() if report.status in schedules.DONE]
-        on_time = sum(1 for report in done if not report.late)
-        lines.append(ctx.t(
-            "{report} — {period} (due {deadline}): {done}/{total} submitted, {on_time} on time.",
-            report=schedule.name, period=period.label(ctx.i18n), deadline=ctx.i18n.date(deadline), done=len(done),
-            total=len(expected), on_time=on_time,
-        ))  # fmt: skip
-        rows.append((Option(f"m:tiendo {schedule.id} {period.key}", f"{schedule.name} — {period.label(ctx.i18n)}"),))
+        for period in chased_periods(schedule, ctx.today):
+            deadline = schedules.deadline_of(schedule, period)
+            reports = await schedules.reports_for(ctx.session, schedule.id, period.key, [unit.id for unit in expected])
+            done = [report for report in reports.values() if report.status in schedules.DONE]
+            on_time = sum(1 for report in done if not report.late)
+            lines.append(ctx.t(
+                "{report} — {period} (due {deadline}): {done}/{total} submitted, {on_time} on time.",
+                report=schedule.name, period=period.label(ctx.i18n), deadline=ctx.i18n.date(deadline), done=len(done),
+                total=len(expected), on_time=on_time,
+            ))  # fmt: skip
+            label = f"{schedule.name} — {period.label(ctx.i18n)}"
+            rows.append((Option(f"m:tiendo {schedule.id} {period.key}", label),))
     if not lines:
         ctx.say(ctx.t("No report is expected from the units you supervise."))
         return

@@ -25,7 +25,7 @@ from bot.summary import (
     register_by_country,
 )
 from bot.summary_files import activity_chart, completeness_chart, png, report_draft, workbook
-from handlers.progress import SUPERVISORS, latest_period
+from handlers.progress import SUPERVISORS, focus_period
 from storage import audit, schedules
 from storage.models import Unit
 from storage.people import scope_of
@@ -35,9 +35,10 @@ FORMATS = ("xlsx", "docx", "png")
 
 
 async def default_period(session: AsyncSession, today: date) -> Period:
-    """The latest started period of the first active schedule (what is being compiled now), else this quarter."""
+    """The first active schedule's period whose deadline runs or has passed (what is being compiled now), else this
+    quarter."""
     for schedule in await schedules.active(session):
-        return latest_period(schedule, today)
+        return focus_period(schedule, today)
     return period_containing("quarter", today)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,52 +13,64 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from storage.crypto import new_key
+from storage.types import start_clock_at
+from tests import postgres
 from tests.fake_telegram import FakeTelegram
 
-PG_URL = os.environ.get("CAUNOI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The instant every test starts at: the clock is pinned, never today's date. CI runs the date-bound tests at several
+# (the first of a month, a quarter's end, 31 December, local midnight): CAUNOI_TEST_NOW=2026-12-31T23:58:00+07:00.
+PINNED_NOW = datetime.fromisoformat(os.environ.get("CAUNOI_TEST_NOW", "2026-12-02T09:30:00+07:00"))
+if PINNED_NOW.tzinfo is None:
+    raise pytest.UsageError("CAUNOI_TEST_NOW needs a UTC offset, e.g. 2026-12-01T00:05:00+07:00")
 
-
-def _postgres_reachable() -> bool:
-    import asyncpg
-
-    async def probe() -> bool:
-        try:
-            connection = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
-        except (OSError, asyncpg.PostgresError, TimeoutError):
-            return False
-        await connection.close()
-        return True
-
-    return asyncio.run(probe())
-
-
-POSTGRES_OK = _postgres_reachable()
+POSTGRES_OK = asyncio.run(postgres.reachable())
 if ON_CI and not POSTGRES_OK:
-    raise pytest.UsageError(f"CI=true but PostgreSQL is not reachable at {PG_URL}: refusing to skip its tests")
+    raise pytest.UsageError(
+        f"CI=true but PostgreSQL is not reachable at {postgres.SERVER_URL}: refusing to skip its tests"
+    )
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_OK, reason=f"PostgreSQL not reachable at {PG_URL} (never skipped on CI)"),
+    pytest.mark.skipif(not POSTGRES_OK, reason=f"PostgreSQL not reachable at {postgres.SERVER_URL} (never skipped on CI)"),
 ])]  # fmt: skip
 
 
-async def reset_postgres() -> None:
-    import asyncpg
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """On CI nothing is skipped: a skip there is a missing install step, so it fails the run with its reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if ON_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped on CI (CI=true), which must run everything: {reason}"
 
-    connection = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
-    try:
-        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await connection.close()
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[datetime]:
+    """Every test starts at ``PINNED_NOW`` (and its clock runs on from there); the real clock again afterwards."""
+    start_clock_at(PINNED_NOW)
+    yield PINNED_NOW
+    start_clock_at(None)
+
+
+@pytest.fixture(scope="session")
+def postgres_run_url() -> Iterator[str | None]:
+    """This run's own PostgreSQL database (one per xdist worker), dropped when the run ends; None without a server."""
+    if not POSTGRES_OK:
+        yield None
+        return
+    with postgres.scratch(os.environ.get("PYTEST_XDIST_WORKER", "run")) as url:
+        yield url
 
 
 @pytest.fixture(params=DATABASES)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_run_url: str | None) -> str:
     """A fresh, empty database of each kind."""
     if request.param == "postgres":
-        await reset_postgres()
-        return PG_URL
+        assert postgres_run_url is not None  # the parameter is skipped without a server
+        await postgres.empty(postgres_run_url)
+        return postgres_run_url
     return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
 
 

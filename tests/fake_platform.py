@@ -18,6 +18,9 @@ class HasText(Protocol):
 
 T = TypeVar("T")
 M = TypeVar("M", bound=HasText)
+# How long a test waits for an event before it fails: generous, so a busy machine (both CPUs taken by another
+# suite) is slow rather than red; a passing test never waits for it, it goes on at the event.
+WAIT = 60.0
 
 
 async def until(

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_platform import message_containing, push_updates, until
+from tests.fake_platform import WAIT, message_containing, push_updates, until
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "platforms" / "telegram-bot-api.json"
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
@@ -265,13 +265,13 @@ class FakeTelegram:
             raise AssertionError("the bot sent no message with buttons")
         return with_buttons[-1]
 
-    async def wait_for(self, user_id: int, contains: str, *, after: int = 0, timeout: float = 15.0) -> SentMessage:
+    async def wait_for(self, user_id: int, contains: str, *, after: int = 0, timeout: float = WAIT) -> SentMessage:
         """The first message to the user, from index ``after`` on, whose text contains ``contains``."""
         return await message_containing(
             self._changed, lambda: self.messages_to(user_id)[after:], contains, timeout, "Telegram"
         )
 
-    async def wait_until(self, predicate: Any, timeout: float = 15.0) -> None:
+    async def wait_until(self, predicate: Any, timeout: float = WAIT) -> None:
         await until(self._changed, lambda: True if predicate() else None, timeout, lambda: "condition not met in time")
 
     # ---- the Bot API -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_platform import message_containing, push_updates
+from tests.fake_platform import WAIT, message_containing, push_updates
 
 ALLOWED = {
     "getMe": set(), "getUpdates": {"timeout"}, "setWebhook": {"url", "secret_token"}, "deleteWebhook": set(),
@@ -108,7 +108,7 @@ class FakeZalo:
     def messages_to(self, user_id: str) -> list[Sent]:
         return [message for message in self.sent if message.chat_id == user_id]
 
-    async def wait_for(self, user_id: str, contains: str, *, after: int = 0, timeout: float = 15.0) -> Sent:
+    async def wait_for(self, user_id: str, contains: str, *, after: int = 0, timeout: float = WAIT) -> Sent:
         return await message_containing(
             self._changed, lambda: self.messages_to(user_id)[after:], contains, timeout, "Zalo"
         )

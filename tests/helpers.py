@@ -6,7 +6,9 @@ import asyncio
 import os
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 
@@ -16,6 +18,9 @@ from storage.people import Role, create_invite
 from storage.types import utcnow
 from storage.unit_sources import vietnam_units
 from storage.units import by_code, upsert_units
+from tests.fake_platform import WAIT
+
+T = TypeVar("T")
 
 DA_NANG = "48"
 TAM_KY = "20341"
@@ -55,6 +60,16 @@ class Transcript:
         return "\n".join(self.out[start:])
 
 
+async def eventually(check: Callable[[], Awaitable[T | None]], what: str, timeout: float = WAIT) -> T:
+    """What ``check`` returns once it is not None (a row written, a status reached), polled; fails after ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (result := await check()) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not seen in {timeout:.0f} s: {what}")
+        await asyncio.sleep(0.05)
+    return result
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -72,12 +87,14 @@ class BotProcess:
         self.command = [sys.executable, "-m", "bot", "run"]
 
     async def start(self) -> None:
+        """Starts the process with its clock where the test's clock is now (never today's date)."""
         handle = self.log.open("ab")
+        env = {**self.env, "CAUNOI_CLOCK_START": utcnow().isoformat()}
         self.process = await asyncio.create_subprocess_exec(
-            *self.command, env=self.env, cwd=self.cwd, stdout=handle, stderr=handle
+            *self.command, env=env, cwd=self.cwd, stdout=handle, stderr=handle
         )
 
-    async def wait_webhook_ready(self, port: int, timeout: float = 20) -> None:
+    async def wait_webhook_ready(self, port: int, timeout: float = WAIT) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         async with aiohttp.ClientSession() as session:
             while True:

@@ -10,13 +10,15 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
+from storage.types import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def caunoi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CAUNOI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
-           "CAUNOI_DATA_DIR": str(tmp_path / "data"), "CAUNOI_TELEGRAM_BOT_USERNAME": "CauNoiBot"}  # fmt: skip
+           "CAUNOI_DATA_DIR": str(tmp_path / "data"), "CAUNOI_TELEGRAM_BOT_USERNAME": "CauNoiBot",
+           "CAUNOI_CLOCK_START": utcnow().isoformat()}  # fmt: skip
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)  # fmt: skip
 

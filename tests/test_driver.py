@@ -20,7 +20,7 @@ from storage import conversations
 from storage.conversations import ConversationState
 from storage.models import ChannelIdentity, Conversation, Person, ProcessedUpdate
 from storage.types import utcnow
-from tests.conftest import DATABASES, PG_URL
+from tests.conftest import DATABASES
 
 
 async def joined_on_telegram(
@@ -102,14 +102,14 @@ async def test_changes_to_rows_the_driver_read_are_kept_without_a_session(app: A
 
 
 @pytest.mark.parametrize("database_url", [DATABASES[1]], indirect=True)
-async def test_postgres_connections_cut_by_the_server_are_replaced(app: App) -> None:
+async def test_postgres_connections_cut_by_the_server_are_replaced(app: App, database_url: str) -> None:
     """After a database restart every pooled connection is dead; the next transactions get new ones."""
     import asyncpg
 
     for key in ("before-1", "before-2"):
         async with app.db.begin() as tx:
             assert await conversations.first_delivery(tx, "telegram", key, utcnow())
-    admin = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    admin = await asyncpg.connect(database_url.replace("+asyncpg", ""))
     try:
         cut = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

@@ -4,12 +4,13 @@ progress for supervisors, the officer's to-do list, and schedules edited in chat
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.config import Settings
-from storage.models import ActivityReport, OverseasRecord, PeriodicReport, PeriodicReportEvent, ReportSchedule
+from storage import schedules
+from storage.models import ActivityReport, OverseasRecord, PeriodicReport, PeriodicReportEvent, ReportSchedule, Unit
 from storage.people import Role
 from tests.helpers import DA_NANG, HAI_VAN, member
 from tests.test_conversations import REPORT
@@ -147,5 +148,40 @@ async def test_admin_edits_schedules_in_chat(settings: Settings, database_url: s
             (False, "half", 10, 6, [7, 3, 1, 0]), (True, "year", 10, 11, [14, 7, 1])]  # fmt: skip
         officer = await member(app, "mai")
         assert "không dùng được" in (await officer.say("/lichbaocao")).lower() or "vai trò" in officer.out[-1]
+    finally:
+        await app.close()
+
+
+async def test_screens_follow_the_running_deadline_at_local_midnight(settings: Settings, database_url: str) -> None:
+    """Two minutes apart around midnight in Vietnam (the same UTC day): before it, October is overdue and chased;
+    after it, November (due 7/12) comes first on /tiendo, /nhacviec and /tonghop — never the month just begun."""
+    app, clock, _schedule = await season(settings, database_url)
+    try:
+        clock.set(date(2025, 1, 2), 9)
+        async with app.db.transaction() as session:
+            province = (await session.scalars(select(Unit).where(Unit.code == DA_NANG))).one()
+            await schedules.save(session, "dnnd-thang", create=True, now=clock.now, name="Báo cáo tháng",
+                                 period_type="month", level="commune", root_unit_id=province.id, deadline_days_after=7,
+                                 remind_before=[3], remind_after=[])  # fmt: skip
+            await session.execute(update(ReportSchedule).where(ReportSchedule.code == "dnnd-6thang")
+                                  .values(active=False))  # fmt: skip
+        boss = await member(app, "tinh", unit_code=DA_NANG, role=Role.SUPERVISOR, name="Trần Văn Tỉnh")
+        officer = await member(app, "mai")
+
+        clock.set(date(2026, 11, 30), 23, 59)
+        before = (await boss.say("/tiendo")).splitlines()
+        assert before[1].startswith("Báo cáo tháng — tháng 10/2026 (hạn 7/11/2026): 0/94 đã nộp"), before
+        assert before[2].startswith("Báo cáo tháng — tháng 11/2026 (hạn 7/12/2026)"), before
+
+        clock.set(date(2026, 12, 1), 0, 1)
+        assert clock.now.astimezone(UTC).date() == date(2026, 11, 30)  # UTC has not turned the day: local time has
+        after = (await boss.say("/tiendo")).splitlines()
+        assert after[1].startswith("Báo cáo tháng — tháng 11/2026 (hạn 7/12/2026): 0/94 đã nộp"), after
+        assert after[2].startswith("Báo cáo tháng — tháng 12/2026 (hạn 7/1/2027)"), after
+        assert "tháng 11/2026" in await boss.say("/tonghop")
+        todo = [line for line in (await officer.say("/nhacviec")).splitlines() if "Báo cáo tháng —" in line]
+        assert [line.split(": ")[0] for line in todo][-2:] == ["⏳ Báo cáo tháng — tháng 11/2026",
+                                                               "⏳ Báo cáo tháng — tháng 12/2026"]  # fmt: skip
+        assert "còn 6 ngày" in todo[-2]
     finally:
         await app.close()

@@ -18,6 +18,7 @@ from bot.periods import (
     parse_period,
     period_containing,
     periods_in_window,
+    periods_to_chase,
 )
 
 VI = I18n("vi")
@@ -102,3 +103,61 @@ def test_periods_in_window_cross_the_year() -> None:
     rule = DeadlineRule(days_after_end=10)
     found = list(periods_in_window("quarter", rule, date(2027, 1, 8), days_before=7, days_after=4))
     assert found == [(Period("quarter", 2026, 4), date(2027, 1, 10))]
+
+
+def _keys(period_type: str, rule: DeadlineRule, day: date, only: tuple[int, ...] = ()) -> list[str]:
+    return [p.key for p in periods_to_chase(period_type, rule, day, lambda p: not only or p.number in only)]
+
+
+MONTHLY, QUARTERLY, HALF, BY_15_DEC = (DeadlineRule(days_after_end=7), DeadlineRule(days_after_end=15),
+                                       DeadlineRule(days_after_end=10), DeadlineRule(day=15, month=12))  # fmt: skip
+
+
+@pytest.mark.parametrize(("period_type", "rule", "day", "shown"), [
+    # the first days of a month: the month that has just ended comes first, its deadline running
+    ("month", MONTHLY, date(2026, 12, 1), ["2026-11", "2026-12"]),
+    ("month", MONTHLY, date(2026, 12, 2), ["2026-11", "2026-12"]),
+    ("month", MONTHLY, date(2026, 12, 7), ["2026-11", "2026-12"]),  # the deadline day itself
+    ("month", MONTHLY, date(2026, 12, 8), ["2026-11", "2026-12"]),  # overdue, still chased
+    ("month", MONTHLY, date(2026, 11, 30), ["2026-10", "2026-11"]),  # the last day of a month
+    ("month", MONTHLY, date(2026, 12, 28), ["2026-11", "2026-12"]),
+    ("month", MONTHLY, date(2026, 12, 31), ["2026-11", "2026-12"]),
+    ("month", MONTHLY, date(2027, 1, 1), ["2026-12", "2027-01"]),  # over a year end
+    ("month", MONTHLY, date(2028, 2, 29), ["2028-01", "2028-02"]),  # 29 February
+    ("month", MONTHLY, date(2028, 3, 1), ["2028-02", "2028-03"]),
+    ("month", MONTHLY, date(2027, 3, 1), ["2027-02", "2027-03"]),  # after a common February
+    # quarters and half-years
+    ("quarter", QUARTERLY, date(2026, 10, 1), ["2026-Q3", "2026-Q4"]),
+    ("quarter", QUARTERLY, date(2026, 9, 30), ["2026-Q2", "2026-Q3"]),
+    ("quarter", QUARTERLY, date(2027, 1, 1), ["2026-Q4", "2027-Q1"]),
+    ("quarter", QUARTERLY, date(2027, 1, 15), ["2026-Q4", "2027-Q1"]),
+    ("half", HALF, date(2026, 7, 1), ["2026-H1", "2026-H2"]),
+    ("half", HALF, date(2026, 6, 30), ["2025-H2", "2026-H1"]),
+    ("half", HALF, date(2027, 1, 1), ["2026-H2", "2027-H1"]),
+    # a fixed day before the period ends: from that day on the period is chased, and there is one line
+    ("half", DeadlineRule(day=10, month=6), date(2026, 6, 9), ["2025-H1", "2026-H1"]),
+    ("half", DeadlineRule(day=10, month=6), date(2026, 6, 10), ["2026-H1"]),
+    ("half", DeadlineRule(day=10, month=6), date(2026, 12, 1), ["2026-H1"]),  # the second half is not asked for
+    ("year", BY_15_DEC, date(2026, 12, 14), ["2025", "2026"]),
+    ("year", BY_15_DEC, date(2026, 12, 15), ["2026"]),
+    ("year", BY_15_DEC, date(2027, 1, 1), ["2026", "2027"]),
+])  # fmt: skip
+def test_the_period_whose_deadline_runs_comes_first(
+    period_type: str, rule: DeadlineRule, day: date, shown: list[str]
+) -> None:
+    only = (1,) if rule == DeadlineRule(day=10, month=6) else ()
+    assert _keys(period_type, rule, day, only) == shown
+
+
+def test_nothing_to_chase_before_a_schedule_asks() -> None:
+    assert periods_to_chase("year", BY_15_DEC, date(2026, 3, 1), lambda p: p.year >= 2027) == []
+
+
+@given(st.sampled_from(["month", "quarter", "half", "year"]), st.integers(0, 60),
+       st.dates(date(2001, 1, 1), date(2099, 12, 31)))  # fmt: skip
+def test_the_first_period_shown_has_ended_or_is_due(period_type: str, days: int, day: date) -> None:
+    shown = periods_to_chase(period_type, DeadlineRule(days_after_end=days), day)
+    first = shown[0]
+    assert first.end < day or DeadlineRule(days_after_end=days).deadline(first) <= day
+    assert first.next().end >= day  # the latest such period, not an older one
+    assert shown[-1] == period_containing(period_type, day) and len(shown) <= 2

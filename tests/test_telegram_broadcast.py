@@ -16,7 +16,7 @@ from bot.app import App
 from storage.models import ChannelIdentity
 from storage.types import utcnow
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import BotProcess, many_officers, seed_units
+from tests.helpers import BotProcess, eventually, many_officers, seed_units
 from tests.test_telegram_e2e import bot_env
 
 RECIPIENTS, BLOCKED, FAULTY = 2000, 40, 30
@@ -49,13 +49,13 @@ async def test_broadcast_survives_a_kill_with_receipts(app: App, database_url: s
         def delivered() -> int:
             return sum(1 for message in telegram.sent if TEXT in message.text)
 
-        await telegram.wait_until(lambda: delivered() >= 700, timeout=60)
+        await telegram.wait_until(lambda: delivered() >= 700, timeout=180)
         bot.kill()  # mid-broadcast, no chance to record what is in flight
         await bot.process.wait()  # type: ignore[union-attr]
         await bot.start()
         reachable = RECIPIENTS - BLOCKED
         await telegram.wait_until(lambda: len({m.chat_id for m in telegram.sent if TEXT in m.text})
-                                  >= reachable, timeout=90)  # fmt: skip
+                                  >= reachable, timeout=240)  # fmt: skip
         await asyncio.sleep(1)
         copies = Counter(message.chat_id for message in telegram.sent if TEXT in message.text)
         duplicates = sum(count - 1 for count in copies.values())
@@ -65,14 +65,14 @@ async def test_broadcast_survives_a_kill_with_receipts(app: App, database_url: s
 
         for user in users[BLOCKED : BLOCKED + 100]:
             await telegram.press(user, "Đã nhận")
-        await telegram.wait_until(lambda: sum(c["answered"] for c in telegram.callbacks.values()) >= 100, timeout=30)
-        for _ in range(100):
+        await telegram.wait_until(lambda: sum(c["answered"] for c in telegram.callbacks.values()) >= 100)
+
+        async def recorded() -> broadcasts.Status | None:
             async with app.db.transaction() as session:
-                status = await broadcasts.status(session, sent.id)
-            assert status is not None
-            if status.acknowledged == 100 and status.sent >= reachable - 1:
-                break
-            await asyncio.sleep(0.2)
+                found = await broadcasts.status(session, sent.id)
+            return found if found is not None and found.acknowledged == 100 and found.sent >= reachable - 1 else None
+
+        status = await eventually(recorded, "100 receipts and every delivery recorded")
         assert (status.recipients, status.unreachable, status.failed) == (RECIPIENTS, BLOCKED, 0)
         # the one message in flight at the kill was delivered but not recorded: it waits for its lease (60 s) and
         # will then go out once more — the documented "at most one duplicate per crash"

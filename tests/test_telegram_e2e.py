@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from storage.models import ActivityReport, AuditEntry, ChannelIdentity, OutboxMessage
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import BotProcess, free_port, invite, seed_units
+from tests.helpers import BotProcess, eventually, free_port, invite, seed_units
 
 OFFICER = 777001
 
@@ -60,12 +60,12 @@ class Chat:
 
 async def outbox_drained(app: App) -> None:
     """Waits until every reply is marked sent, so a kill lands between steps rather than mid-send."""
-    for _ in range(200):
+
+    async def drained() -> bool | None:
         async with app.db.transaction() as session:
-            if not await session.scalar(select(func.count()).where(OutboxMessage.status == "pending")):
-                return
-        await asyncio.sleep(0.05)
-    raise AssertionError("outbox did not drain")
+            return not await session.scalar(select(func.count()).where(OutboxMessage.status == "pending")) or None
+
+    await eventually(drained, "the outbox drained")
 
 
 @pytest.fixture
@@ -247,16 +247,12 @@ async def test_blocked_user_is_marked_unreachable_and_flood_is_retried(
     telegram.block(OFFICER)
     await telegram.send_text(OFFICER, "Lê Minh")
 
-    async def unreachable() -> bool:
+    async def unreachable() -> bool | None:
         async with app.db.transaction() as session:
             identity = await session.scalar(select(ChannelIdentity))
-            return identity is not None and identity.unreachable_at is not None
+            return (identity is not None and identity.unreachable_at is not None) or None
 
-    for _ in range(100):
-        if await unreachable():
-            break
-        await asyncio.sleep(0.1)
-    assert await unreachable()
+    await eventually(unreachable, "the blocked user marked unreachable")
     forbidden = [error for _, error in telegram.errors if error.startswith("Forbidden")]
     assert len(forbidden) == 1  # not retried
     async with app.db.transaction() as session:

@@ -46,7 +46,7 @@ async def test_remind_file_return_resubmit_approve(app: App, telegram: FakeTeleg
     await officer.send(f"/start {await invite(app, TAM_KY)}", "Họ và tên")
     mark = officer.seen
     await officer.send("Nguyễn Thị Lan", "Cảm ơn")
-    reminder = await telegram.wait_for(OFFICER, "Đơn vị anh/chị chưa nộp", after=mark, timeout=20)
+    reminder = await telegram.wait_for(OFFICER, "Đơn vị anh/chị chưa nộp", after=mark)
     assert "Báo cáo tháng đối ngoại" in reminder.text
 
     await officer.send("/trogiup", "báo cáo")  # the conversation moves on; the reminder's button still works

@@ -119,7 +119,7 @@ async def test_zalo_officer_joins_reports_and_keeps_the_register(
             targets = await broadcasts.recipients(session, audience)
             await broadcasts.send(session, audience, targets, "Họp giao ban ngày 25/11", None, sender_id=None,
                                   sender_label="Ban Thường trực", now=utcnow())  # fmt: skip
-        announced = await zalo.wait_for(OFFICER, "Họp giao ban", timeout=20)
+        announced = await zalo.wait_for(OFFICER, "Họp giao ban")
         assert "1. ✅ Đã nhận" in announced.text and "/danhan 1" in announced.text
         await chat.send("/danhan 1", "đã ghi nhận")
         assert_plain(zalo)
