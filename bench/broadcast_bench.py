@@ -20,11 +20,11 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import SecretStr  # noqa: E402
 
-from bot import broadcasts  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.channels.telegram import TelegramSender, make_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.plan_reader import ROMAN, read_plan  # noqa: E402
+from handlers.announcements import broadcasts  # noqa: E402
+from handlers.plans.reader import ROMAN, read_plan  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 from tests import postgres  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402

@@ -27,12 +27,12 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.engine.personal import name_key  # noqa: E402
-from handlers.overseas_import import import_rows, stage  # noqa: E402
-from handlers.overseas_sheet import check  # noqa: E402
+from handlers.register.sheet import check  # noqa: E402
+from handlers.register.sheet_import import import_rows, stage  # noqa: E402
 from storage import overseas  # noqa: E402
 from storage.crypto import new_key  # noqa: E402
 from storage.models import OverseasRecord, Unit  # noqa: E402
+from storage.text import name_key  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 from storage.unit_sources import vietnam_units  # noqa: E402
 from storage.units import Scope, upsert_units  # noqa: E402

@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.channels.telegram import TelegramSender, make_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.reminders import sweep  # noqa: E402
+from handlers.reports.reminders import sweep  # noqa: E402
 from storage import schedules  # noqa: E402
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit  # noqa: E402
 from storage.units import UnitRow, upsert_units  # noqa: E402

@@ -26,10 +26,10 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.periods import Period  # noqa: E402
-from bot.summary import compile_summary  # noqa: E402
-from handlers.summary import produce  # noqa: E402
+from handlers.reports.summary import produce  # noqa: E402
+from handlers.reports.summary_figures import compile_summary  # noqa: E402
 from storage.models import ActivityReport, Person, Unit  # noqa: E402
+from storage.periods import Period  # noqa: E402
 from storage.units import UnitRow, upsert_units  # noqa: E402
 from tests import postgres  # noqa: E402
 

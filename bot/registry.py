@@ -1,14 +1,23 @@
-"""How handlers plug in: commands, forms with their submit functions, option sources and validators."""
+"""How handlers plug in: commands, forms with their submit functions, option sources, validators and CLI verbs.
+
+Each area of the product (a package under ``handlers/``) adds what it has here in its ``register()``, so adding an
+area touches no central file: the chat, the menus, help and ``caunoi GROUP ACTION`` all read this registry."""
 
 from __future__ import annotations
 
+import argparse
+import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.config import Settings
 from bot.context import Ctx
 from bot.engine.forms import Form
 from bot.engine.runner import OptionsSource, Validator
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 CommandHandler = Callable[[Ctx, str], Awaitable[None]]
 SubmitHandler = Callable[[Ctx, dict[str, Any], dict[str, Any]], Awaitable[None]]
@@ -25,6 +34,7 @@ class Command:
     public: bool = False
     menu: str | None = None
     aliases: tuple[str, ...] = ()
+    menu_rank: int = 100  # menus list commands by rank (then as registered), whichever area adds them
 
     def allowed(self, role: str | None) -> bool:
         if role is None:
@@ -41,6 +51,29 @@ class Flow:
     roles: frozenset[str] | None = None
 
 
+@dataclass(frozen=True)
+class CliVerb:
+    """``caunoi GROUP ACTION``: its arguments and what it does. ``run`` gets the migrated app, or ``None`` for
+    verbs that need no database (``database=False``: reading a file and printing it)."""
+
+    group: str
+    action: str
+    help: str
+    run: Callable[[App | None, argparse.Namespace], Awaitable[None]]
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    database: bool = True
+
+
+@dataclass(frozen=True)
+class Job:
+    """Background work that every ``caunoi run`` worker does every ``every(settings)`` seconds; ``run`` returns
+    how many messages it queued (the delivery worker is woken when it is more than zero)."""
+
+    name: str
+    every: Callable[[Settings], float]
+    run: Callable[[App], Awaitable[int]]
+
+
 @dataclass
 class Registry:
     commands: dict[str, Command] = field(default_factory=dict)
@@ -49,6 +82,9 @@ class Registry:
     validators: dict[str, Validator] = field(default_factory=dict)
     text_fallback: Callable[[Ctx, str], Awaitable[bool]] | None = None
     attachments: dict[str, Callable[[Ctx], Awaitable[None]]] = field(default_factory=dict)  # by file suffix
+    cli_groups: dict[str, str] = field(default_factory=dict)  # group → help
+    cli_verbs: dict[tuple[str, str], CliVerb] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
 
     def add_command(self, command: Command) -> None:
         for name in (command.name, *command.aliases):
@@ -59,15 +95,34 @@ class Registry:
     def add_flow(self, flow: Flow) -> None:
         self.flows[flow.form.name] = flow
 
+    def add_job(self, job: Job) -> None:
+        self.jobs.append(job)
+
+    def add_cli_group(self, name: str, help: str) -> None:
+        """A group of verbs (``caunoi export …``); areas may share one, and the first to add it names it."""
+        self.cli_groups.setdefault(name, help)
+
+    def add_cli(self, verb: CliVerb) -> None:
+        if verb.group not in self.cli_groups:
+            raise ValueError(f"caunoi {verb.group}: add the group before its verbs")
+        if (verb.group, verb.action) in self.cli_verbs:
+            raise ValueError(f"caunoi {verb.group} {verb.action} registered twice")
+        self.cli_verbs[verb.group, verb.action] = verb
+
     def menu(self, role: str | None) -> list[Command]:
         seen: list[Command] = []
         for command in self.commands.values():
             if command.menu and command.allowed(role) and command not in seen:
                 seen.append(command)
-        return seen
+        return sorted(seen, key=lambda command: command.menu_rank)
 
     def options_source(self, ctx: Ctx) -> OptionsSource:
         async def source(name: str, i18n: Any) -> Sequence[tuple[str, str]]:
             return await self.options[name](ctx, i18n)
 
         return source
+
+
+def cli_actor() -> str:
+    """Who ran a command-line verb, as the audit log names them."""
+    return f"cli:{getpass.getuser()}"

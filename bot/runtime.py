@@ -20,7 +20,7 @@ from bot.channels.zalo import ZaloClient, ZaloSender, add_zalo_route
 from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
-from bot.reminders import sweep
+from bot.registry import Job
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -134,25 +134,25 @@ async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitabl
 
 
 def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asyncio.Task[None]]:
-    """Delivery; the reminder sweep (every worker runs it; the reminder log keeps each reminder single); forgetting
-    processed-update keys after the retention period (platforms stop redelivering long
+    """Delivery; every area's jobs (the reminder sweep: every worker runs it, the reminder log keeps each reminder
+    single); forgetting processed-update keys after the retention period (platforms stop redelivering long
     before); and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
 
     async def prune() -> None:
         await app.service.prune_processed(utcnow() - timedelta(days=app.settings.processed_update_retention_days))
         await asyncio.to_thread(downloads.prune)
 
-    async def remind() -> None:
-        result = await sweep(app.db, app.settings, app.service.clock())
-        if result.messages:
-            log.info("reminders: %d unit(s), %d digest(s), %d message(s)", result.reminded_units, result.digests,
-                     result.messages)  # fmt: skip
-            app.worker.wake()
+    def job_task(job: Job) -> asyncio.Task[None]:
+        async def once() -> None:
+            if await job.run(app):
+                app.worker.wake()
+
+        return asyncio.create_task(_every(job.every(app.settings), stop, once, job.name))
 
     tasks = [
         asyncio.create_task(app.worker.run(stop)),
         asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "pruning processed updates")),
-        asyncio.create_task(_every(app.settings.reminder_sweep_seconds, stop, remind, "reminder sweep")),
+        *(job_task(job) for job in app.registry.jobs),
     ]
     if app.db.is_sqlite:
         tasks.append(asyncio.create_task(_every(CHECKPOINT_EVERY, stop, app.db.checkpoint, "SQLite checkpoint")))

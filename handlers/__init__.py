@@ -1,26 +1,19 @@
-"""The conversations themselves: forms as data plus the small functions that store what they collect."""
+"""The areas of the product, one package each: its conversations, its domain logic and its CLI verbs.
+
+Adding an area is one line here; every area's ``register()`` adds its commands, flows, options, validators and CLI
+verbs to the registry (``bot.registry``)."""
 
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers import (
-    activity,
-    broadcast,
-    common,
-    onboarding,
-    overseas,
-    periodic,
-    plans,
-    progress,
-    schedule_admin,
-    summary,
-)
+from handlers import announcements, people, plans, register, reports
+
+AREAS = (people, reports, register, plans, announcements)
 
 
 def build_registry() -> Registry:
-    """Every command, flow, options source and validator the bot knows, in menu order."""
+    """Every command, flow, options source, validator and CLI verb the bot knows, in menu order."""
     registry = Registry()
-    for module in (onboarding, activity, periodic, overseas, plans, progress, summary, broadcast, schedule_admin,
-                   common):  # fmt: skip
-        module.register(registry)
+    for area in AREAS:
+        area.register(registry)
     return registry

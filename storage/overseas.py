@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.engine.personal import name_key
 from storage.crypto import Cipher
 from storage.models import OverseasChange, OverseasRecord, Unit
+from storage.text import name_key
 from storage.units import Scope
 
 PERSONAL_FIELDS = (

@@ -24,6 +24,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+SUPERVISING = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})  # the roles that see and review their subtree
+
+
 def normalise_code(text: str) -> str | None:
     """ "abcd-efgh", "ABCD EFGH" → "ABCDEFGH"; None when it cannot be an invite code."""
     code = "".join(ch for ch in text.upper() if ch not in " -_.")

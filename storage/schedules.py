@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.periods import DeadlineRule, Period
 from storage.models import ChannelIdentity, PeriodicReport, Person, ReportSchedule, Unit
+from storage.periods import DeadlineRule, Period
 from storage.types import VIETNAM
 from storage.units import Scope
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vietnam_provinces import Province, Ward
 
-from bot.engine.text import fold
+from storage.text import fold
 from storage.units import UnitRow
 
 CSV_COLUMNS = ("code", "name", "level", "parent_code")

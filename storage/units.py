@@ -65,6 +65,14 @@ async def by_code(session: AsyncSession, code: str) -> Unit | None:
     return await session.scalar(select(Unit).where(Unit.code == code))
 
 
+async def require(session: AsyncSession, code: str) -> Unit:
+    """The unit with this code, or a ValueError that says what to do (the command line prints it; no traceback)."""
+    unit = await by_code(session, code)
+    if unit is None:
+        raise ValueError(f"unknown unit code {code!r}; import units first (caunoi units import-vn)")
+    return unit
+
+
 async def subtree_ids(session: AsyncSession, root_id: int) -> list[int]:
     """The unit and everything below it, via a recursive CTE (works on SQLite and PostgreSQL)."""
     tree = select(Unit.id).where(Unit.id == root_id).cte("tree", recursive=True)

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.i18n import I18n
-from handlers import overseas_sheet
-from handlers.overseas_sheet import check, template
+from handlers.register import sheet as overseas_sheet
+from handlers.register.sheet import check, template
 from storage.models import AuditEntry, OverseasRecord
 from tests.helpers import member, seed_units
 from tests.test_cli import caunoi

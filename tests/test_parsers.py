@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
 from bot.engine.parsers import parse_choice, parse_count, parse_date, parse_money
-from bot.engine.text import fold
+from storage.text import fold
 
 TODAY = date(2026, 11, 23)
 KINDS = ["Tuyên truyền, quán triệt", "Giao lưu hữu nghị, kết nghĩa", "Gặp mặt, thăm hỏi kiều bào", "Hoạt động khác"]

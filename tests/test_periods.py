@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.i18n import I18n
-from bot.periods import (
+from storage.periods import (
     DeadlineRule,
     Period,
     due_offset,

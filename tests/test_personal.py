@@ -9,8 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.engine.errors import InvalidInput
-from bot.engine.personal import format_phone, name_key, parse_person_name, parse_phone, parse_year
-from bot.engine.text import fold
+from bot.engine.personal import format_phone, parse_person_name, parse_phone, parse_year
+from storage.text import fold, name_key
 
 TODAY = date(2026, 11, 23)
 

@@ -11,8 +11,8 @@ from docx import Document as WordDocument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.plan_reader import read_plan
-from handlers.plans import document_text
+from handlers.plans.chat import document_text
+from handlers.plans.reader import read_plan
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

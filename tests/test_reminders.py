@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from bot.app import App
 from bot.config import Settings
-from bot.reminders import sweep
+from handlers.reports.reminders import sweep
 from storage import periodic, schedules
 from storage.models import ChannelIdentity, OutboxMessage, ReportSchedule, Unit
 from storage.people import Role

@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import Settings
-from bot.periods import Period
-from bot.summary import compile_summary
-from bot.summary_files import activity_chart, completeness_chart
+from handlers.reports.summary_figures import compile_summary
+from handlers.reports.summary_files import activity_chart, completeness_chart
 from storage import periodic
 from storage.models import ActivityReport, AuditEntry, OutboxMessage, OverseasRecord
 from storage.people import Role
+from storage.periods import Period
 from storage.units import by_code
 from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, member
 from tests.test_overseas import RECORD, add_record

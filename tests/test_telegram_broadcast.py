@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import broadcasts
 from bot.app import App
+from handlers.announcements import broadcasts
 from storage.models import ChannelIdentity
 from storage.types import utcnow
 from tests.fake_telegram import FakeTelegram

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot import broadcasts
 from bot.app import App
+from handlers.announcements import broadcasts
 from storage.models import ActivityReport, ChannelIdentity, OverseasRecord
 from storage.types import utcnow
 from tests.fake_telegram import FakeTelegram

@@ -243,7 +243,7 @@ async def register_commands(bot: Bot, registry: Registry) -> None:
         i18n = I18n(language)
         seen: set[str] = set()
         commands = []
-        for command in registry.commands.values():
+        for command in sorted(registry.commands.values(), key=lambda command: command.menu_rank):
             if command.name in seen:
                 continue
             seen.add(command.name)

@@ -23,8 +23,8 @@ from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
-from bot.engine.text import split_lines
 from bot.i18n import I18n
+from storage.text import split_lines
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from functools import cache
 from babel import Locale
 
 from bot.engine.errors import InvalidInput
-from bot.engine.text import fold
 from bot.i18n import N_
+from storage.text import fold
 
 _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 

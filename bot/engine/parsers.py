@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from bot.engine.errors import InvalidInput
-from bot.engine.text import fold
 from bot.i18n import N_
+from storage.text import fold
 
 MAX_INPUT = 500
 MAX_COUNT = 10_000_000

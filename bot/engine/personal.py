@@ -9,8 +9,8 @@ import re
 from datetime import date
 
 from bot.engine.errors import InvalidInput
-from bot.engine.text import clean, fold
 from bot.i18n import N_
+from storage.text import clean, fold
 
 MAX_NAME = 100
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
@@ -26,11 +26,6 @@ def parse_person_name(text: str) -> str:
     if not _NAME_CHARS.match(name):
         raise InvalidInput(N_("A name has only letters and spaces; please check it."))
     return " ".join(word[:1].title() + word[1:].lower() for word in name.split(" "))  # title: "ß" → "Ss", not "SS"
-
-
-def name_key(name: str) -> str:
-    """What searches and duplicate checks compare: "Nguyễn Văn A" → "nguyen van a"."""
-    return fold(name)
 
 
 def parse_year(text: str, today: date, *, earliest: int = 1900) -> int:

@@ -18,8 +18,8 @@ from bot.engine.forms import Form, Kind, Step
 from bot.engine.parsers import parse_choice, parse_count, parse_date, parse_money
 from bot.engine.personal import format_phone, parse_person_name, parse_phone, parse_year
 from bot.engine.replies import Option, Reply
-from bot.engine.text import clean, fold
 from bot.i18n import N_, I18n
+from storage.text import clean, fold
 
 OptionsSource = Callable[[str, I18n], Awaitable[Sequence[tuple[str, str]]]]
 Validator = Callable[[Any, "FormEnv", Mapping[str, Any], str | None], None]

@@ -1,22 +1,19 @@
-"""Exports of what is stored, for checking and for other tools; every export is written to the audit log."""
+"""Activity reports exported for checking and for other tools (CSV, JSON); every export is audited."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from storage import audit, overseas
+from storage import audit
 from storage.activities import for_units
-from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Person, Unit
-from storage.types import VIETNAM
-from storage.units import Scope, by_code, subtree_ids
+from storage.units import by_code, subtree_ids
 
 ACTIVITY_COLUMNS = (
     "id", "unit_code", "unit_name", "reporter", "kind", "activity_date", "title", "description", "place",
@@ -89,46 +86,3 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 
 def to_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-
-
-async def register_rows(db: Database, cipher: Cipher, unit_code: str | None, actor_label: str) -> list[list[Any]]:
-    """The register of the unit's subtree (or everything) in the spreadsheet's column order; audited."""
-    from handlers.overseas_sheet import COLUMNS, display_value
-
-    async with db.transaction() as session:
-        scope = Scope.everything()
-        if unit_code:
-            unit = await by_code(session, unit_code)
-            if unit is None:
-                raise ValueError(f"unknown unit code {unit_code!r}")
-            scope = Scope(unit.id, subtree=True)
-        records = await overseas.in_scope(session, scope)
-        units = {u.id: u for u in (await session.scalars(select(Unit).where(scope.clause(Unit.id)))).all()}
-        rows = []
-        for record in records:
-            values = {step.name: getattr(record, step.name, None) for step in COLUMNS}
-            values.update(overseas.notes_of(record, cipher))
-            unit = units[record.unit_id]
-            rows.append([
-                record.id, unit.code, unit.name, *(display_value(step, values.get(step.name)) for step in COLUMNS),
-                _local(record.created_at), _local(record.updated_at),
-            ])  # fmt: skip
-        audit.record(session, "export.overseas", actor_label=actor_label, object_type="unit",
-                     object_id=unit_code or "*", rows=len(rows))  # fmt: skip
-    return rows
-
-
-def _local(moment: datetime) -> datetime:
-    """Spreadsheets have no time zones: Vietnam's local time, without tzinfo."""
-    return moment.astimezone(VIETNAM).replace(tzinfo=None)
-
-
-def register_to_csv(rows: list[list[Any]]) -> str:
-    from handlers.overseas_sheet import export_headers
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(export_headers())
-    writer.writerows([[value.isoformat(sep=" ") if isinstance(value, datetime) else value for value in row]
-                      for row in rows])  # fmt: skip
-    return buffer.getvalue()

@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.engine.text import fold
-from bot.i18n import N_, I18n
+from storage.text import Translator, fold
 
 PERIOD_TYPES = ("month", "quarter", "half", "year")
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
@@ -59,7 +58,7 @@ class Period:
             return Period(self.type, self.year - 1, 12 // _MONTHS[self.type])
         return Period(self.type, self.year, self.number - 1)
 
-    def label(self, i18n: I18n) -> str:
+    def label(self, i18n: Translator) -> str:
         if self.type == "month":
             return i18n.t("month {month}/{year}", month=self.number, year=self.year)
         if self.type == "quarter":
@@ -125,7 +124,7 @@ class DeadlineRule:
         deadline, not also the second half's of the year before). Days-after rules serve every period."""
         return self.days_after_end is not None or period.next().start > self.deadline(period)
 
-    def describe(self, i18n: I18n) -> str:
+    def describe(self, i18n: Translator) -> str:
         if self.days_after_end is not None:
             return i18n.t("{days} days after the period ends", days=self.days_after_end)
         return i18n.t("by {day}/{month}", day=self.day, month=self.month)
@@ -202,11 +201,3 @@ def parse_offsets(text: str) -> list[int]:
     if any(value < 0 or value > 60 for value in values):
         raise ValueError("reminder offsets are whole days from 0 to 60")
     return values
-
-
-PERIOD_TYPE_LABELS = {
-    "month": N_("Monthly"),
-    "quarter": N_("Quarterly"),
-    "half": N_("Half-yearly"),
-    "year": N_("Yearly"),
-}

@@ -63,7 +63,13 @@ async def cancel_command(ctx: Ctx, args: str) -> None:
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
-            "trogiup", help_command, N_("What this bot can do for you"), public=True, menu=N_("Help"), aliases=("help",)
+            "trogiup",
+            help_command,
+            N_("What this bot can do for you"),
+            public=True,
+            menu=N_("Help"),
+            menu_rank=90,
+            aliases=("help",),
         )
     )
     registry.add_command(
@@ -73,6 +79,7 @@ def register(registry: Registry) -> None:
             N_("Tiếng Việt / English"),
             public=True,
             menu=N_("Tiếng Việt / English"),
+            menu_rank=91,
             aliases=("language", "lang"),
         )
     )

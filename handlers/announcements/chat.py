@@ -8,16 +8,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import broadcasts
 from bot.context import Ctx
 from bot.engine.forms import Form, Kind, Step
 from bot.engine.replies import Option
 from bot.i18n import N_, I18n
 from bot.registry import Command, Flow, Registry
-from handlers.progress import SUPERVISORS
+from handlers.announcements import broadcasts
 from storage import audit
 from storage.models import Broadcast, Unit
-from storage.people import Role
+from storage.people import SUPERVISING, Role
 
 BROADCAST_FORM = Form(
     name="broadcast",
@@ -131,8 +130,8 @@ async def acknowledge_command(ctx: Ctx, args: str) -> None:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("thongbao", broadcast_command, N_("Send an announcement"), roles=SUPERVISORS,
-                                 menu=N_("Announcements"), aliases=("broadcast",)))  # fmt: skip
+    registry.add_command(Command("thongbao", broadcast_command, N_("Send an announcement"), roles=SUPERVISING,
+                                 menu=N_("Announcements"), menu_rank=60, aliases=("broadcast",)))  # fmt: skip
     registry.add_command(Command("danhan", acknowledge_command, N_("Confirm you received an announcement"),
                                  aliases=("ack",)))  # fmt: skip
     registry.add_flow(Flow(BROADCAST_FORM, composed))

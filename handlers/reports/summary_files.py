@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.engine.countries import country_name
 from bot.i18n import I18n
-from bot.summary import Summary
+from handlers.reports.summary_figures import Summary
 from storage.types import VIETNAM
 
 VI = I18n("vi")

@@ -9,10 +9,12 @@ default): what fell due at night goes out with the first sweep of the morning.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,10 +25,16 @@ from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
 from bot.notify import EVERGREEN, write
-from bot.periods import Period, due_offset, periods_in_window
+from bot.registry import Job, Registry
 from storage import schedules
 from storage.db import Database
 from storage.models import ReminderLog, ReportSchedule
+from storage.periods import Period, due_offset, periods_in_window
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
 
 DIGEST_LISTED = 25
 
@@ -215,3 +223,15 @@ async def digest(
 
     return await _claim_and_write(session, schedule, period, deadline, by_parent, kind, ("supervisor", "admin"), now,
                                   every_messenger, reply)  # fmt: skip
+
+
+async def sweep_job(app: App) -> int:
+    result = await sweep(app.db, app.settings, app.service.clock())
+    if result.messages:
+        log.info("reminders: %d unit(s), %d digest(s), %d message(s)", result.reminded_units, result.digests,
+                 result.messages)  # fmt: skip
+    return result.messages
+
+
+def register(registry: Registry) -> None:
+    registry.add_job(Job("reminder sweep", lambda settings: settings.reminder_sweep_seconds, sweep_job))

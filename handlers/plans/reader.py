@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.engine.text import fold
+from storage.text import fold
 
 DOC_TYPES = ("ke hoach", "chi thi", "huong dan", "thong bao", "cong van", "quyet dinh", "nghi quyet", "bao cao",
              "chuong trinh", "ket luan", "thong tri")  # fmt: skip

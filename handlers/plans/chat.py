@@ -17,16 +17,16 @@ from docx.table import Table as DocxTable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import broadcasts
 from bot.context import Ctx
 from bot.engine.replies import Option
-from bot.engine.text import fold, split_lines
 from bot.i18n import N_, I18n
-from bot.plan_reader import read_plan
 from bot.registry import Command, Registry
+from handlers.announcements import broadcasts
+from handlers.plans.reader import read_plan
 from storage import audit, schedules
 from storage.models import Plan, Unit
 from storage.people import Role
+from storage.text import fold, split_lines
 
 PAGE = 3000
 LISTED = 10
@@ -365,7 +365,7 @@ def _pieces(section: dict[str, Any]) -> list[str]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("kehoach", plans_command, N_("Plans and directives"), menu=N_("Plans"),
+    registry.add_command(Command("kehoach", plans_command, N_("Plans and directives"), menu=N_("Plans"), menu_rank=40,
                                  aliases=("plans",)))  # fmt: skip
     for suffix in PLAN_FILES:
         registry.attachments[suffix] = receive_plan_file

@@ -25,11 +25,11 @@ from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
 from bot.engine.forms import Kind, Step
 from bot.engine.parsers import parse_choice
-from bot.engine.personal import format_phone, name_key, parse_person_name, parse_phone, parse_year
-from bot.engine.text import clean, fold
+from bot.engine.personal import format_phone, parse_person_name, parse_phone, parse_year
 from bot.i18n import N_, I18n
-from handlers.overseas_form import CHOICES, OVERSEAS_FORM
+from handlers.register.form import CHOICES, OVERSEAS_FORM
 from storage.overseas import NOTE_FIELDS
+from storage.text import clean, fold, name_key
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any, Protocol
 
 _SPACES = re.compile(r"\s+")
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
+
+
+class Translator(Protocol):
+    """What storage's pure helpers need to put a label in the reader's language (``bot.i18n.I18n`` is one)."""
+
+    def t(self, message: str, /, **params: Any) -> str: ...
 
 
 def fold(text: str) -> str:
@@ -43,3 +50,8 @@ def split_lines(text: str, limit: int) -> list[str]:
     if current.strip():
         parts.append(current)
     return [part for part in parts if part.strip()]
+
+
+def name_key(name: str) -> str:
+    """What searches and duplicate checks compare: "Nguyễn Văn A" → "nguyen van a"."""
+    return fold(name)

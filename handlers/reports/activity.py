@@ -172,10 +172,24 @@ async def my_reports_command(ctx: Ctx, args: str) -> None:
 
 def register(registry: Registry) -> None:
     registry.add_command(
-        Command("baocao", report_command, N_("Report an activity"), menu=N_("Report an activity"), aliases=("report",))
+        Command(
+            "baocao",
+            report_command,
+            N_("Report an activity"),
+            menu=N_("Report an activity"),
+            menu_rank=10,
+            aliases=("report",),
+        )
     )
     registry.add_command(
-        Command("cuatoi", my_reports_command, N_("My recent reports"), menu=N_("My reports"), aliases=("mine",))
+        Command(
+            "cuatoi",
+            my_reports_command,
+            N_("My recent reports"),
+            menu=N_("My reports"),
+            menu_rank=11,
+            aliases=("mine",),
+        )
     )
     registry.add_flow(Flow(ACTIVITY_FORM, save_report))
     registry.options["activity_kinds"] = kinds_source

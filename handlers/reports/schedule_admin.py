@@ -13,13 +13,13 @@ from bot.engine.errors import InvalidInput
 from bot.engine.forms import Form, Kind, Step
 from bot.engine.replies import Option
 from bot.engine.runner import FormEnv
-from bot.engine.text import fold
 from bot.i18n import N_, I18n
-from bot.periods import PERIOD_TYPE_LABELS, parse_deadline, parse_offsets
 from bot.registry import Command, Flow, Registry
 from storage import audit, schedules
 from storage.models import ReportSchedule, Unit
 from storage.people import Role
+from storage.periods import parse_deadline, parse_offsets
+from storage.text import fold
 
 SCHEDULE_FORM = Form(
     name="schedule",
@@ -45,6 +45,14 @@ SCHEDULE_FORM = Form(
              required=False, validators=("offsets",)),
     ),
 )  # fmt: skip
+
+
+PERIOD_TYPE_LABELS = {
+    "month": N_("Monthly"),
+    "quarter": N_("Quarterly"),
+    "half": N_("Half-yearly"),
+    "year": N_("Yearly"),
+}
 
 
 async def period_types(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
@@ -143,7 +151,7 @@ async def save(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None
 
 def register(registry: Registry) -> None:
     registry.add_command(Command("lichbaocao", schedules_command, N_("Report schedules and deadlines"),
-                                 roles=frozenset({Role.ADMIN.value}), menu=N_("Report schedules"),
+                                 roles=frozenset({Role.ADMIN.value}), menu=N_("Report schedules"), menu_rank=70,
                                  aliases=("schedules",)))  # fmt: skip
     registry.add_flow(Flow(SCHEDULE_FORM, save))
     registry.options.update(period_types=period_types, unit_levels=unit_levels)

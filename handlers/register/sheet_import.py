@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Ctx
-from bot.engine.personal import name_key
 from bot.engine.replies import Document, Option
 from bot.i18n import I18n
-from handlers.overseas_sheet import Checked, check, template
+from handlers.register.sheet import Checked, check, template
 from storage import audit, overseas
 from storage.crypto import Cipher
 from storage.models import OverseasImport
+from storage.text import name_key
 
 SHOWN_PROBLEMS = 15
 TEMPLATE_NAME = "mau-danh-sach-kieu-bao.xlsx"

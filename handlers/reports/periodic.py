@@ -14,11 +14,11 @@ from bot.engine.forms import Form, Kind, Step
 from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n
 from bot.notify import EVERGREEN, to_units
-from bot.periods import Period, parse_period, period_containing
 from bot.registry import Command, Flow, Registry
-from handlers.activity import kinds_source
+from handlers.reports.activity import kinds_source
 from storage import audit, periodic, schedules
 from storage.models import PeriodicReport, Person, ReportSchedule, Unit
+from storage.periods import Period, parse_period, period_containing
 
 PERIODIC_FORM = Form(
     name="periodic",
@@ -280,10 +280,15 @@ def _todo_line(ctx: Ctx, schedule: ReportSchedule, period: Period, report: Perio
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
-            "baocaoky", report_command, N_("File a periodic report"), menu=N_("Periodic report"), aliases=("periodic",)
+            "baocaoky",
+            report_command,
+            N_("File a periodic report"),
+            menu=N_("Periodic report"),
+            menu_rank=20,
+            aliases=("periodic",),
         )
     )
     registry.add_command(
-        Command("nhacviec", todo_command, N_("What is due"), menu=N_("What is due"), aliases=("todo",))
+        Command("nhacviec", todo_command, N_("What is due"), menu=N_("What is due"), menu_rank=21, aliases=("todo",))
     )
     registry.add_flow(Flow(PERIODIC_FORM, submit))

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Ctx
 from bot.engine.replies import Document, Option
 from bot.i18n import N_, I18n
-from bot.periods import Period, parse_period, period_containing
 from bot.registry import Command, Registry
-from bot.summary import (
+from handlers.reports.progress import focus_period
+from handlers.reports.summary_figures import (
     Summary,
     activity_rows,
     compile_summary,
@@ -24,11 +24,11 @@ from bot.summary import (
     periodic_rows,
     register_by_country,
 )
-from bot.summary_files import activity_chart, completeness_chart, png, report_draft, workbook
-from handlers.progress import SUPERVISORS, focus_period
+from handlers.reports.summary_files import activity_chart, completeness_chart, png, report_draft, workbook
 from storage import audit, schedules
 from storage.models import Unit
-from storage.people import scope_of
+from storage.people import SUPERVISING, scope_of
+from storage.periods import Period, parse_period, period_containing
 from storage.units import by_code
 
 FORMATS = ("xlsx", "docx", "png")
@@ -157,4 +157,5 @@ async def cli_summary(session: AsyncSession, code: str, period_key: str | None, 
 
 def register(registry: Registry) -> None:
     registry.add_command(Command("tonghop", summary_command, N_("Compiled figures, Excel, Word and charts"),
-                                 roles=SUPERVISORS, menu=N_("Summary"), aliases=("summary",)))  # fmt: skip
+                                 roles=SUPERVISING, menu=N_("Summary"), menu_rank=51,
+                                 aliases=("summary",)))  # fmt: skip

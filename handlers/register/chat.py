@@ -13,13 +13,11 @@ from typing import Any
 from bot.context import Ctx
 from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
-from bot.engine.personal import name_key
 from bot.engine.replies import Option
-from bot.engine.text import fold
 from bot.i18n import N_
 from bot.registry import Command, Flow, Registry
-from handlers import overseas_import
-from handlers.overseas_form import (
+from handlers.register import sheet_import
+from handlers.register.form import (
     DELETE_FORM,
     OVERSEAS_FORM,
     SEARCH_FORM,
@@ -29,10 +27,11 @@ from handlers.overseas_form import (
     not_before,
     static_options,
 )
-from handlers.overseas_sheet import display_value
+from handlers.register.sheet import display_value
 from storage import audit, overseas
 from storage.models import OverseasRecord, Unit
 from storage.people import Role, scope_of
+from storage.text import fold, name_key
 
 SubCommand = Callable[[Ctx, str], Awaitable[None]]
 RESULTS = 10
@@ -368,12 +367,12 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "delete": delete,
     "thongke": counts,
     "counts": counts,
-    "mau": overseas_import.send_template,
-    "template": overseas_import.send_template,
-    "nhap": overseas_import.explain_import,
-    "import": overseas_import.explain_import,
-    "nhapxn": overseas_import.confirm_import,
-    "nhaphuy": overseas_import.cancel_import,
+    "mau": sheet_import.send_template,
+    "template": sheet_import.send_template,
+    "nhap": sheet_import.explain_import,
+    "import": sheet_import.explain_import,
+    "nhapxn": sheet_import.confirm_import,
+    "nhaphuy": sheet_import.cancel_import,
     "capnhat": update_held,
     "themmoi": create_held,
     "bo": discard_held,
@@ -387,6 +386,7 @@ def register(registry: Registry) -> None:
             register_command,
             N_("Overseas Vietnamese register"),
             menu=N_("Overseas Vietnamese list"),
+            menu_rank=30,
             aliases=("overseas",),
         )
     )
@@ -398,4 +398,4 @@ def register(registry: Registry) -> None:
         registry.options[name] = static_options(name)
     registry.validators.update(not_before=not_before, needs_data_key=needs_data_key)
     for suffix in (".xlsx", ".xlsm", ".xls", ".csv"):
-        registry.attachments[suffix] = overseas_import.receive_file
+        registry.attachments[suffix] = sheet_import.receive_file

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import I18n
-from bot.periods import Period
 from storage import schedules
 from storage.models import ActivityKind, ActivityReport, OverseasRecord, PeriodicReport, ReportSchedule, Unit
+from storage.periods import Period
 from storage.units import Scope
 
 NOTABLE = 8

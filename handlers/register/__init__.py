@@ -1,0 +1,11 @@
+"""The register of overseas Vietnamese (kiều bào) and their relatives: the form, the chat, sheets and imports."""
+
+from __future__ import annotations
+
+from bot.registry import Registry
+from handlers.register import chat, cli
+
+
+def register(registry: Registry) -> None:
+    chat.register(registry)
+    cli.register(registry)

@@ -1,0 +1,11 @@
+"""Reports: activity reports, periodic reports and their schedules, progress, review, reminders and summaries."""
+
+from __future__ import annotations
+
+from bot.registry import Registry
+from handlers.reports import activity, cli, periodic, progress, reminders, review, schedule_admin, summary
+
+
+def register(registry: Registry) -> None:
+    for module in (activity, periodic, progress, review, summary, schedule_admin, reminders, cli):
+        module.register(registry)
