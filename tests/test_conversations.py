@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.engine.events import Inbound
 from storage.models import ActivityReport, Conversation, Person, ProcessedUpdate
+from storage.types import VIETNAM, utcnow
 from tests.helpers import Transcript, invite, seed_units
 
 
@@ -54,7 +55,8 @@ async def test_wrong_answers_keep_everything(app: App) -> None:
     chat = await joined(app)
     await chat.say("/baocao")
     await chat.say("2")
-    assert "Ngày này chưa đến" in await chat.say("1/1/2027")
+    tomorrow = utcnow().astimezone(VIETNAM).date() + timedelta(days=1)  # local time, at the pinned instant
+    assert "Ngày này chưa đến" in await chat.say(f"{tomorrow.day}/{tomorrow.month}/{tomorrow.year}")
     assert "Tiêu đề ngắn" in await chat.say("hôm qua")
     assert "quá dài" in (await chat.say("x" * 300)).lower()
     await chat.say("Tiêu đề đúng")

@@ -139,7 +139,8 @@ async def test_summary_figures_and_files(settings: Settings, database_url: str, 
         for name in ("tong-hop-48-2026-H1.xlsx", "tong-hop-48-2026-H1.docx"):
             (tmp_path / name).write_bytes(files[name])
             converted = await asyncio.create_subprocess_exec(
-                "soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / name),
+                "soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",  # own profile: runs in parallel
+                "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / name),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
             assert await asyncio.wait_for(converted.wait(), 180) == 0
