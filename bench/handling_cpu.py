@@ -54,7 +54,7 @@ async def handling(database: str) -> None:
         async def person(user_id: int) -> None:
             for line in CONVERSATION * ROUNDS:
                 event = Inbound("telegram", str(user_id), str(user_id), f"{user_id}-{next(keys)}", text=line)
-                await app.service.handle(event)
+                await app.pipeline.handle(event)
 
         updates = PEOPLE * ROUNDS * len(CONVERSATION)
         wall, cpu = time.perf_counter(), time.process_time()

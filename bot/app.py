@@ -1,4 +1,4 @@
-"""The composition root: settings → database → handlers → conversation service → delivery worker."""
+"""The composition root: settings → database → handlers (their registry) → update pipeline → delivery worker."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import Settings
-from bot.conversation import ConversationService
 from bot.delivery import DeliveryWorker, Sender
+from bot.pipeline import UpdatePipeline
 from handlers import build_registry
 from storage import overseas
 from storage.crypto import Cipher, DataKeyError
@@ -27,7 +27,7 @@ class App:
         self.cipher = Cipher(settings.data_key.get_secret_value() if settings.data_key else None)
         self.registry = build_registry()
         self.worker = DeliveryWorker(self.db, [], max_attempts=settings.outbox_max_attempts, clock=clock)
-        self.service = ConversationService(
+        self.pipeline = UpdatePipeline(
             self.db, self.registry, settings, clock=clock, on_outbox=self.worker.wake, cipher=self.cipher
         )
 
@@ -38,7 +38,7 @@ class App:
             max_attempts=self.settings.outbox_max_attempts,
             clock=self.worker.clock,
         )
-        self.service.on_outbox = self.worker.wake
+        self.pipeline.on_outbox = self.worker.wake
 
     async def migrate(self) -> None:
         """Brings the schema up to date, then refuses to go on if stored encrypted notes cannot be opened."""

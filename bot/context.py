@@ -1,10 +1,13 @@
-"""What a handler sees while handling one update: the person, their conversation, their language, a way to reply."""
+"""What a handler sees while handling one update: the person, their language, a way to reply, a slot of its own in
+the conversation, and a small set of services (``Services``) — not the whole pipeline."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,18 +16,39 @@ from bot.engine.events import Attachment
 from bot.engine.replies import Document, Option, Reply
 from bot.i18n import I18n
 from storage.conversations import ConversationState
+from storage.crypto import Cipher
 from storage.driver import Transaction
 from storage.models import ChannelIdentity, Person
 
-if TYPE_CHECKING:
-    from bot.conversation import ConversationService
+SLOT = "slot"  # the key of the handlers' slot in a conversation's state; the form runner owns the rest
+
+
+class Services(Protocol):
+    """What a handler may ask of the conversation pipeline."""
+
+    zone: ZoneInfo
+    cipher: Cipher
+
+    async def start_form(
+        self, ctx: Ctx, form_name: str, *, answers: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+    ) -> None: ...
+
+    async def reshow_form(self, ctx: Ctx) -> None: ...
+
+    async def show_menu(self, ctx: Ctx, *, with_text: bool = True) -> None: ...
+
+    async def cancel(self, ctx: Ctx) -> None: ...
+
+    async def ask_for_code(self, ctx: Ctx) -> None: ...
+
+    async def memo(self, key: str, ttl: float, load: Callable[[], Awaitable[Any]]) -> Any: ...
 
 
 @dataclass
 class Ctx:
     tx: Transaction
     settings: Settings
-    service: ConversationService
+    services: Services
     channel: str
     identity: ChannelIdentity
     person: Person | None
@@ -41,6 +65,24 @@ class Ctx:
     def session(self) -> AsyncSession:
         """The ORM session of this update's transaction, made when a handler first needs it."""
         return self.tx.session
+
+    @property
+    def in_form(self) -> bool:
+        return self.conversation.flow is not None
+
+    def hold(self, key: str, value: Any, *, sealed: bool = False) -> None:
+        """Keeps ``value`` until a later update takes it (a draft awaiting a decision); ``sealed`` encrypts it at
+        rest when a key is configured (it may hold notes)."""
+        cipher = self.services.cipher
+        kept = {"sealed": cipher.encrypt({"value": value})} if sealed and cipher.available else {"value": value}
+        self.conversation.state.setdefault(SLOT, {})[key] = kept
+
+    def take(self, key: str) -> Any:
+        """What ``hold`` kept under ``key``, removed; None when nothing is held (already used or discarded)."""
+        kept = self.conversation.state.get(SLOT, {}).pop(key, None)
+        if kept is None:
+            return None
+        return self.services.cipher.decrypt(kept["sealed"])["value"] if "sealed" in kept else kept["value"]
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)

@@ -21,6 +21,7 @@ from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
 from bot.registry import Job
+from storage.conversations import prune_processed
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,9 @@ async def run_bot(settings: Settings) -> None:
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     if bot is not None:
         app.add_sender(TelegramSender(bot, settings))
-        app.service.fetchers["telegram"] = fetcher(bot)
+        app.pipeline.fetchers["telegram"] = fetcher(bot)
         if settings.webhook_url:
-            add_telegram_route(site, bot, app.service, settings)
+            add_telegram_route(site, bot, app.pipeline, settings)
             listening = True
     zalo_session = aiohttp.ClientSession() if settings.zalo_bot_token is not None else None
     client = None
@@ -71,9 +72,9 @@ async def run_bot(settings: Settings) -> None:
     if zalo_session is not None and settings.zalo_bot_token is not None:
         client = ZaloClient(settings.zalo_api_url, settings.zalo_bot_token.get_secret_value(), zalo_session)
         app.add_sender(ZaloSender(client, settings, downloads.link))
-        app.service.photo_fetchers["zalo"] = client.download
+        app.pipeline.photo_fetchers["zalo"] = client.download
         if settings.zalo_webhook_url:
-            zalo_secret = add_zalo_route(site, app.service, settings)
+            zalo_secret = add_zalo_route(site, app.pipeline, settings)
             listening = True
     await app.migrate()
     tune_gc()
@@ -97,14 +98,14 @@ async def run_bot(settings: Settings) -> None:
                 log.info("Telegram webhook at %s", settings.webhook_path)
             else:
                 log.info("Telegram long polling %s", settings.telegram_api_url)
-                tasks.append(asyncio.create_task(poll(bot, app.service, stop)))
+                tasks.append(asyncio.create_task(poll(bot, app.pipeline, stop)))
         if client is not None:
             if zalo_secret is not None:
                 await client.call("setWebhook", url=settings.zalo_webhook_url, secret_token=zalo_secret)
                 log.info("Zalo webhook at %s", settings.zalo_webhook_path)
             else:
                 log.info("Zalo long polling %s", settings.zalo_api_url)
-                tasks.append(asyncio.create_task(zalo_poll(client, app.service, stop)))
+                tasks.append(asyncio.create_task(zalo_poll(client, app.pipeline, stop)))
         await stop.wait()
     finally:
         stop.set()
@@ -139,7 +140,8 @@ def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asy
     before); and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
 
     async def prune() -> None:
-        await app.service.prune_processed(utcnow() - timedelta(days=app.settings.processed_update_retention_days))
+        async with app.db.transaction() as session:
+            await prune_processed(session, utcnow() - timedelta(days=app.settings.processed_update_retention_days))
         await asyncio.to_thread(downloads.prune)
 
     def job_task(job: Job) -> asyncio.Task[None]:

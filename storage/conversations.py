@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, exists, func, inspect, literal, select, update
+from sqlalchemy import bindparam, delete, exists, func, inspect, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -198,3 +198,9 @@ async def save(source: AsyncSession | Transaction, conversation: ConversationSta
         {"id": conversation.identity_id, "flow": conversation.flow, "state": conversation.state,
          "screen": conversation.screen, "now": now},
     )  # fmt: skip
+
+
+async def prune_processed(session: AsyncSession, older_than: datetime) -> int:
+    """Forgets update keys older than the retention period (platforms stop redelivering long before)."""
+    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < older_than))
+    return result.rowcount  # type: ignore[attr-defined]

@@ -81,8 +81,8 @@ async def test_cancel_asks_first(app: App) -> None:
 async def test_same_update_twice_has_one_effect(app: App) -> None:
     await joined(app)
     event = Inbound("console", "tester", "tester", "dup-1", text="/baocao")
-    first = await app.service.handle(event)
-    second = await app.service.handle(event)
+    first = await app.pipeline.handle(event)
+    second = await app.pipeline.handle(event)
     assert (first.duplicate, second.duplicate) == (False, True)
     async with app.db.transaction() as session:
         assert await session.scalar(select(func.count()).where(ProcessedUpdate.key == "dup-1")) == 1
@@ -106,9 +106,9 @@ async def test_resume_after_restart(app: App, settings: Settings) -> None:
 async def test_stale_button_answers_gracefully(app: App) -> None:
     chat = await joined(app)
     await chat.say("/baocao")
-    result = await app.service.handle(Inbound("console", "tester", "tester", "cb-old", callback="1:o3"))
+    result = await app.pipeline.handle(Inbound("console", "tester", "tester", "cb-old", callback="1:o3"))
     assert result.notice and "tin nhắn cũ" in result.notice
-    result = await app.service.handle(Inbound("console", "tester", "tester", "cb-bad", callback="garbage"))
+    result = await app.pipeline.handle(Inbound("console", "tester", "tester", "cb-bad", callback="garbage"))
     assert result.notice
 
 
@@ -118,7 +118,7 @@ async def test_concurrent_photos_are_all_kept(app: App) -> None:
     for line in ["/baocao", "2", "hôm nay", "T", "bỏ qua", "P", "bỏ qua", "5", "bỏ qua", "bỏ qua"]:
         await chat.say(line)
     photos = [Inbound("console", "tester", "tester", f"p{i}", photo=f"file-{i}") for i in range(12)]
-    await asyncio.gather(*(app.service.handle(photo) for photo in photos))
+    await asyncio.gather(*(app.pipeline.handle(photo) for photo in photos))
     async with app.db.transaction() as session:
         state = next(c.state for c in (await session.scalars(select(Conversation))).all() if c.state)
     assert sorted(p["ref"] for p in state["answers"]["photos"]) == sorted(f"file-{i}" for i in range(12))
@@ -182,7 +182,7 @@ async def test_two_workers_share_one_database(app: App, settings: Settings) -> N
     try:
         photos = [Inbound("console", "tester", "tester", f"w{i}", photo=f"file-{i}") for i in range(10)]
         results = await asyncio.gather(*(
-            (app if i % 2 else second).service.handle(photo) for i, photo in enumerate(photos + photos)
+            (app if i % 2 else second).pipeline.handle(photo) for i, photo in enumerate(photos + photos)
         ))  # fmt: skip
     finally:
         await second.close()

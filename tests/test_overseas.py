@@ -198,7 +198,7 @@ async def test_an_officer_cannot_reach_another_communes_records(app: App) -> Non
     for key in ("xem 1", "sua 1", "xoa 1", "capnhat 1", "nhapxn 1"):  # crafted buttons with the live screen number
         screen = await screen_of(app, "lan")
         event = Inbound("console", "lan", "lan", f"crafted-{key}", callback=f"{screen}:m:kieubao {key}")
-        await app.service.handle(event)
+        await app.pipeline.handle(event)
         await app.worker.drain()
         assert "Nguyễn Văn An" not in other.out[-1] and "Ủng hộ" not in other.out[-1]
     assert len(await audits(app, "overseas.viewed")) == 0

@@ -57,7 +57,7 @@ class ConsoleChat:
         self.display_name = display_name
         self._keys = itertools.count(1)
         self._session = f"{id(self):x}"
-        app.service.fetchers.setdefault(CHANNEL, read_local_file)
+        app.pipeline.fetchers.setdefault(CHANNEL, read_local_file)
 
     def inbound(self, line: str) -> Inbound:
         key = f"{self.user_id}:{self._session}:{next(self._keys)}"
@@ -76,7 +76,7 @@ class ConsoleChat:
         return Inbound(CHANNEL, self.user_id, self.user_id, key, text=line, display_name=self.display_name)
 
     async def send(self, line: str) -> None:
-        await self.app.service.handle(self.inbound(line))
+        await self.app.pipeline.handle(self.inbound(line))
         await self.app.worker.drain()
 
 

@@ -50,11 +50,11 @@ from aiogram.types import (
 )
 
 from bot.config import Settings
-from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound, callback_data
 from bot.engine.replies import Reply
 from bot.i18n import I18n
+from bot.pipeline import UpdatePipeline
 from bot.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def fetcher(bot: Bot) -> Callable[[Attachment], Awaitable[bytes]]:
     return fetch
 
 
-async def handle_update(bot: Bot, service: ConversationService, update: Update) -> None:
+async def handle_update(bot: Bot, service: UpdatePipeline, update: Update) -> None:
     """Durably handles one update; a button press is always answered, even when handling fails."""
     event = to_inbound(update)
     if event is None:
@@ -262,7 +262,7 @@ def by_chat(updates: Iterable[Update]) -> dict[str, list[Update]]:
     return groups
 
 
-async def poll(bot: Bot, service: ConversationService, stop: asyncio.Event, poll_seconds: int = 25) -> None:
+async def poll(bot: Bot, service: UpdatePipeline, stop: asyncio.Event, poll_seconds: int = 25) -> None:
     """Long polling that confirms an offset only after every update of the batch is durably handled.
 
     Chats are handled in parallel, each chat's updates in order; a crash mid-batch means redelivery, which the

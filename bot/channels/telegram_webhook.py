@@ -16,14 +16,14 @@ from pydantic import ValidationError
 from bot.channels.telegram import handle_update
 from bot.channels.webhooks import checked_secret, secret_matches
 from bot.config import Settings
-from bot.conversation import ConversationService
+from bot.pipeline import UpdatePipeline
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def add_telegram_route(app: web.Application, bot: Bot, service: ConversationService, settings: Settings) -> None:
+def add_telegram_route(app: web.Application, bot: Bot, service: UpdatePipeline, settings: Settings) -> None:
     secret = checked_secret(settings.webhook_secret, "CAUNOI_WEBHOOK_SECRET")
 
     async def receive(request: web.Request) -> web.Response:

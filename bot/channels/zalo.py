@@ -19,11 +19,11 @@ from aiohttp import web
 from bot.channels.plain import render_plain
 from bot.channels.webhooks import checked_secret, secret_matches
 from bot.config import Settings
-from bot.conversation import ConversationService
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
 from bot.i18n import I18n
+from bot.pipeline import UpdatePipeline
 from storage.text import split_lines
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def _classify(error: ZaloError) -> Exception:
 # ---- long polling ------------------------------------------------------------------------------------------------
 
 
-async def poll(client: ZaloClient, service: ConversationService, stop: asyncio.Event, poll_seconds: int = 30) -> None:
+async def poll(client: ZaloClient, service: UpdatePipeline, stop: asyncio.Event, poll_seconds: int = 30) -> None:
     """Long polling; each update is handled (and committed) before the next call. Zalo documents no offset, so a
     crash may mean a redelivery, which the message id makes harmless."""
     with contextlib.suppress(ZaloError):
@@ -181,7 +181,7 @@ async def poll(client: ZaloClient, service: ConversationService, stop: asyncio.E
 ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
-def add_zalo_route(app: web.Application, service: ConversationService, settings: Settings) -> str:
+def add_zalo_route(app: web.Application, service: UpdatePipeline, settings: Settings) -> str:
     """The webhook endpoint: the secret header compared in constant time, 200 only after the update is stored."""
     secret = checked_secret(settings.zalo_webhook_secret, "CAUNOI_ZALO_WEBHOOK_SECRET")
 

@@ -56,14 +56,14 @@ async def broadcast_command(ctx: Ctx, args: str) -> None:
     if word == "gui":
         await _send(ctx)
     elif word == "bo":
-        ctx.conversation.state.pop("broadcast", None)
+        ctx.take("broadcast")
         ctx.say(ctx.t("Discarded. Nothing was sent."))
     elif word == "nhaclai" and rest.strip().isdecimal():
         await _resend(ctx, int(rest))
     elif word.isdecimal():
         await _status(ctx, int(word))
     else:
-        await ctx.service.start_form(ctx, BROADCAST_FORM.name)
+        await ctx.services.start_form(ctx, BROADCAST_FORM.name)
 
 
 async def composed(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
@@ -71,7 +71,7 @@ async def composed(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> 
     audience = _audience(ctx, answers)
     targets = await broadcasts.recipients(ctx.session, audience)
     reachable = sum(1 for target in targets if target.identity is not None)
-    ctx.conversation.state["broadcast"] = {"text": answers["text"], "level": answers["level"], "role": answers["role"]}
+    ctx.hold("broadcast", {"text": answers["text"], "level": answers["level"], "role": answers["role"]})
     rows = ((Option("m:thongbao gui", ctx.t("Send to {count} people", count=reachable)),),
             (Option("m:thongbao bo", ctx.t("Do not send")),))  # fmt: skip
     ctx.say(ctx.t("It will reach {reachable} of {total} people in the audience (the others blocked the bot or have "
@@ -81,7 +81,7 @@ async def composed(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> 
 
 async def _send(ctx: Ctx) -> None:
     assert ctx.person is not None
-    held = ctx.conversation.state.pop("broadcast", None)
+    held = ctx.take("broadcast")
     if not held:
         ctx.say(ctx.t("There is nothing waiting to be sent."))
         return
@@ -126,7 +126,7 @@ async def acknowledge_command(ctx: Ctx, args: str) -> None:
     text = args.strip()
     first = await broadcasts.acknowledge(ctx.session, int(text), ctx.person.id, ctx.now) if text.isdecimal() else False
     ctx.say(ctx.t("Thank you; your receipt is recorded.") if first else ctx.t("Already recorded. Thank you."))
-    await ctx.service.reshow_form(ctx)
+    await ctx.services.reshow_form(ctx)
 
 
 def register(registry: Registry) -> None:

@@ -36,7 +36,7 @@ HELP_BY_ROLE = {
 async def help_command(ctx: Ctx, args: str) -> None:
     role = ctx.person.role if ctx.person else None
     ctx.say(ctx.t(HELP_BY_ROLE.get(role, HELP_BY_ROLE["officer"])), title=ctx.t("Help"))
-    await ctx.service.reshow_form(ctx)
+    await ctx.services.reshow_form(ctx)
 
 
 async def language_command(ctx: Ctx, args: str) -> None:
@@ -45,19 +45,19 @@ async def language_command(ctx: Ctx, args: str) -> None:
         wanted = "en" if ctx.i18n.language == "vi" else "vi"
     ctx.set_language(wanted)
     ctx.say(ctx.t("Language set to English. Type /ngonngu to switch back."))
-    if ctx.conversation.flow:
-        await ctx.service.reshow_form(ctx)
+    if ctx.in_form:
+        await ctx.services.reshow_form(ctx)
     elif ctx.person is not None:
-        await ctx.service.show_menu(ctx)
+        await ctx.services.show_menu(ctx)
 
 
 async def menu_command(ctx: Ctx, args: str) -> None:
-    await ctx.service.show_menu(ctx)
-    await ctx.service.reshow_form(ctx)
+    await ctx.services.show_menu(ctx)
+    await ctx.services.reshow_form(ctx)
 
 
 async def cancel_command(ctx: Ctx, args: str) -> None:
-    await ctx.service.cancel(ctx)
+    await ctx.services.cancel(ctx)
 
 
 def register(registry: Registry) -> None:

@@ -48,14 +48,14 @@ async def start_command(ctx: Ctx, args: str) -> None:
         await try_code(ctx, args, explicit=True)
         return
     if ctx.person is None:
-        await ctx.service.ask_for_code(ctx)
+        await ctx.services.ask_for_code(ctx)
         return
     unit = await ctx.session.get(Unit, ctx.person.unit_id) if ctx.person.unit_id else None
     ctx.say(ctx.t("Hello {name} ({unit}).", name=ctx.person.full_name, unit=unit.name if unit else "—"))
-    if ctx.conversation.flow:
-        await ctx.service.reshow_form(ctx)
+    if ctx.in_form:
+        await ctx.services.reshow_form(ctx)
     else:
-        await ctx.service.show_menu(ctx)
+        await ctx.services.show_menu(ctx)
 
 
 async def stranger_text(ctx: Ctx, text: str) -> bool:
@@ -128,7 +128,7 @@ async def try_code(ctx: Ctx, text: str, *, explicit: bool) -> None:
             role=ctx.t(ROLE_NAMES[result.role]),
         )
     )
-    await ctx.service.start_form(ctx, PROFILE_FORM.name)
+    await ctx.services.start_form(ctx, PROFILE_FORM.name)
 
 
 async def _link(ctx: Ctx, person: Person) -> None:
@@ -140,7 +140,7 @@ async def _link(ctx: Ctx, person: Person) -> None:
                  channel=ctx.channel)  # fmt: skip
     ctx.say(ctx.t("Linked. {name}, you can now use Cầu Nối here too; reminders come to the messenger you used last.",
                   name=person.full_name))  # fmt: skip
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)
 
 
 async def link_command(ctx: Ctx, args: str) -> None:
@@ -150,7 +150,7 @@ async def link_command(ctx: Ctx, args: str) -> None:
     audit.record(ctx.session, "identity.link_code", actor=ctx.person, object_type="person", object_id=ctx.person.id)
     ctx.say(ctx.t("To use Cầu Nối on your other messenger (Zalo or Telegram), open the bot there and send this code "
                   "within {minutes} minutes: {code}", minutes=LINK_MINUTES, code=display_code(code)))  # fmt: skip
-    await ctx.service.reshow_form(ctx)
+    await ctx.services.reshow_form(ctx)
 
 
 LINK_MINUTES = 15
@@ -166,7 +166,7 @@ async def save_profile(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any])
     ctx.person.full_name = answers["full_name"]
     audit.record(ctx.session, "person.profile", actor=ctx.person, object_type="person", object_id=ctx.person.id)
     ctx.say(ctx.t("Thank you, {name}. You can now report activities.", name=ctx.person.full_name))
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)
 
 
 def register(registry: Registry) -> None:

@@ -44,7 +44,7 @@ def _actor(ctx: Ctx) -> overseas.Actor:
 
 def _answers(ctx: Ctx, record: OverseasRecord) -> dict[str, Any]:
     values = {step.name: getattr(record, step.name, None) for step in OVERSEAS_FORM.steps}
-    values.update(overseas.notes_of(record, ctx.service.cipher))
+    values.update(overseas.notes_of(record, ctx.services.cipher))
     return values
 
 
@@ -104,13 +104,13 @@ async def show_menu(ctx: Ctx, rest: str = "") -> None:
 
 
 async def add(ctx: Ctx, rest: str) -> None:
-    await ctx.service.start_form(ctx, OVERSEAS_FORM.name)
+    await ctx.services.start_form(ctx, OVERSEAS_FORM.name)
 
 
 async def edit(ctx: Ctx, rest: str) -> None:
     record = await _record(ctx, rest)
     if record is not None:
-        await ctx.service.start_form(
+        await ctx.services.start_form(
             ctx, OVERSEAS_FORM.name, answers=_answers(ctx, record), extra={"record": record.id}
         )
 
@@ -143,15 +143,11 @@ async def save_record(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) 
 
 def _hold(ctx: Ctx, answers: dict[str, Any], draft: str) -> None:
     """Keeps the entered answers while the officer decides about a duplicate; encrypted when notes may be in them."""
-    cipher = ctx.service.cipher
-    held = {"answers": answers, "draft": draft}
-    ctx.conversation.state["held"] = {"sealed": cipher.encrypt(held)} if cipher.available else held
+    ctx.hold("record", {"answers": answers, "draft": draft}, sealed=True)
 
 
 def _take_held(ctx: Ctx) -> dict[str, Any] | None:
-    held = ctx.conversation.state.pop("held", None)
-    if isinstance(held, dict) and "sealed" in held:
-        held = ctx.service.cipher.decrypt(held["sealed"])
+    held = ctx.take("record")
     if held is None:
         ctx.say(ctx.t("There is nothing waiting to be saved; it was already saved or discarded."))
     return held
@@ -160,7 +156,7 @@ def _take_held(ctx: Ctx) -> dict[str, Any] | None:
 async def _create(ctx: Ctx, answers: dict[str, Any], draft: str) -> None:
     assert ctx.person is not None and ctx.person.unit_id is not None
     record, created = await overseas.create(
-        ctx.session, unit_id=ctx.person.unit_id, values=answers, cipher=ctx.service.cipher, actor=_actor(ctx),
+        ctx.session, unit_id=ctx.person.unit_id, values=answers, cipher=ctx.services.cipher, actor=_actor(ctx),
         now=ctx.now, draft_key=draft,
     )  # fmt: skip
     if created:
@@ -174,7 +170,7 @@ async def _update(ctx: Ctx, rest: str, values: dict[str, Any]) -> None:
     record = await _record(ctx, rest)
     if record is None:
         return
-    changed = await overseas.update(ctx.session, record, values, cipher=ctx.service.cipher, actor=_actor(ctx),
+    changed = await overseas.update(ctx.session, record, values, cipher=ctx.services.cipher, actor=_actor(ctx),
                                     now=ctx.now)  # fmt: skip
     if changed:
         audit.record(ctx.session, "overseas.updated", actor=ctx.person, object_type="overseas_record",
@@ -232,7 +228,7 @@ async def show_record(ctx: Ctx, rest: str) -> None:
             lines.append(f"{ctx.t(step.label)}: {display_value(step, value, ctx.i18n)}")
     lines.append(f"{ctx.t('Status')}: {choice_label('overseas_status', record.status, ctx.i18n)}")
     unit = await ctx.session.get(Unit, record.unit_id)
-    updated = ctx.i18n.date(record.updated_at.astimezone(ctx.service.zone).date())
+    updated = ctx.i18n.date(record.updated_at.astimezone(ctx.services.zone).date())
     lines.append(ctx.t("Unit: {unit} · updated {date}", unit=unit.name if unit else "", date=updated))
     changes = await overseas.history(ctx.session, record, limit=5)
     if changes:
@@ -240,7 +236,7 @@ async def show_record(ctx: Ctx, rest: str) -> None:
         for change in changes:
             step = OVERSEAS_FORM.step(change.field)
             label = ctx.t(step.label) if step else ctx.t("Status")
-            when = ctx.i18n.date(change.at.astimezone(ctx.service.zone).date())
+            when = ctx.i18n.date(change.at.astimezone(ctx.services.zone).date())
             lines.append(f"• {when} · {change.actor_label or ''} · {label}")
     audit.record(ctx.session, "overseas.viewed", actor=ctx.person, object_type="overseas_record",
                  object_id=record.id, unit_id=record.unit_id)  # fmt: skip
@@ -258,7 +254,7 @@ async def search(ctx: Ctx, rest: str) -> None:
     if rest.strip():
         await _search(ctx, rest.strip())
     else:
-        await ctx.service.start_form(ctx, SEARCH_FORM.name)
+        await ctx.services.start_form(ctx, SEARCH_FORM.name)
 
 
 async def search_submitted(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
@@ -327,7 +323,7 @@ async def counts(ctx: Ctx, rest: str) -> None:
 async def change_status(ctx: Ctx, rest: str) -> None:
     record = await _record(ctx, rest)
     if record is not None:
-        await ctx.service.start_form(ctx, STATUS_FORM.name, extra={"record": record.id})
+        await ctx.services.start_form(ctx, STATUS_FORM.name, extra={"record": record.id})
 
 
 async def status_submitted(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
@@ -338,7 +334,7 @@ async def delete(ctx: Ctx, rest: str) -> None:
     record = await _record(ctx, rest)
     if record is not None:
         ctx.say(ctx.t("You are about to delete record #{id} ({name}).", id=record.id, name=record.full_name))
-        await ctx.service.start_form(ctx, DELETE_FORM.name, extra={"record": record.id})
+        await ctx.services.start_form(ctx, DELETE_FORM.name, extra={"record": record.id})
 
 
 async def delete_submitted(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:

@@ -115,7 +115,7 @@ async def receive_file(ctx: Ctx) -> None:
         ctx.say(ctx.t("I could not download that file (it may be larger than 10 MB). Please try again."))
         return
     staged = await stage(
-        ctx.session, ctx.person.unit_id, ctx.attachment_data, ctx.today, can_encrypt=ctx.service.cipher.available
+        ctx.session, ctx.person.unit_id, ctx.attachment_data, ctx.today, can_encrypt=ctx.services.cipher.available
     )
     text = report(staged, name, ctx.i18n)
     if staged.checked.fatal or not staged.new_rows:
@@ -155,11 +155,11 @@ async def confirm_import(ctx: Ctx, rest: str) -> None:
     if staged is None:
         return
     actor = overseas.Actor(ctx.person.id, ctx.person.full_name)
-    added = await import_rows(ctx.session, staged.unit_id, list(staged.rows), cipher=ctx.service.cipher,
+    added = await import_rows(ctx.session, staged.unit_id, list(staged.rows), cipher=ctx.services.cipher,
                               actor=actor, now=ctx.now, filename=staged.filename)  # fmt: skip
     staged.status, staged.rows, staged.finished_at = "imported", [], ctx.now
     ctx.say(ctx.t("Imported {count} record(s) into the register.", count=added))
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)
 
 
 async def cancel_import(ctx: Ctx, rest: str) -> None:
@@ -168,4 +168,4 @@ async def cancel_import(ctx: Ctx, rest: str) -> None:
         return
     staged.status, staged.rows, staged.finished_at = "cancelled", [], ctx.now
     ctx.say(ctx.t("Nothing was imported."))
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)

@@ -98,7 +98,7 @@ async def kinds_source(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
     async def load() -> list[tuple[str, str, str]]:
         return [(kind.code, kind.name_vi, kind.name_en) for kind in await activities.active_kinds(ctx.session)]
 
-    kinds = await ctx.service.memo("activity_kinds", KINDS_TTL_SECONDS, load)
+    kinds = await ctx.services.memo("activity_kinds", KINDS_TTL_SECONDS, load)
     return [(code, name_vi if i18n.language == "vi" else name_en) for code, name_vi, name_en in kinds]
 
 
@@ -122,7 +122,7 @@ async def report_command(ctx: Ctx, args: str) -> None:
     if ctx.person is None or ctx.person.unit_id is None:
         ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
         return
-    await ctx.service.start_form(ctx, ACTIVITY_FORM.name)
+    await ctx.services.start_form(ctx, ACTIVITY_FORM.name)
 
 
 async def save_report(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
@@ -148,7 +148,7 @@ async def save_report(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) 
             unit_id=report.unit_id,
         )
     ctx.say(ctx.t("Saved. Thank you! Your report number is #{number}.", number=report.id))
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)
 
 
 async def my_reports_command(ctx: Ctx, args: str) -> None:
@@ -167,7 +167,7 @@ async def my_reports_command(ctx: Ctx, args: str) -> None:
                 f"#{report.id} · {ctx.i18n.date(report.activity_date)} · {kind} · {report.title}{partner} · {people}"
             )
         ctx.say("\n".join(lines), title=ctx.t("My reports"))
-    await ctx.service.reshow_form(ctx)
+    await ctx.services.reshow_form(ctx)
 
 
 def register(registry: Registry) -> None:

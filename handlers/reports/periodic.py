@@ -113,7 +113,7 @@ async def report_command(ctx: Ctx, args: str) -> None:
     items = await open_items(ctx, unit)
     if not items:
         ctx.say(ctx.t("Nothing is waiting: every periodic report of your unit that has started is submitted."))
-        await ctx.service.show_menu(ctx)
+        await ctx.services.show_menu(ctx)
         return
     rows = tuple(
         (Option(f"m:baocaoky {schedule.id} {period.key}",
@@ -142,7 +142,7 @@ async def _start(ctx: Ctx, unit: Unit, schedule_id: int, period_key: str) -> Non
     report = await periodic.find(ctx.session, schedule.id, period.key, unit.id)
     if report is not None and report.status != "returned":
         ctx.say(ctx.t("This report was already submitted on {date}.",
-                      date=ctx.i18n.date(report.submitted_at.astimezone(ctx.service.zone).date())))  # fmt: skip
+                      date=ctx.i18n.date(report.submitted_at.astimezone(ctx.services.zone).date())))  # fmt: skip
         return
     extra = {"schedule": schedule.id, "period": period.key}
     if report is not None:
@@ -153,7 +153,7 @@ async def _start(ctx: Ctx, unit: Unit, schedule_id: int, period_key: str) -> Non
         extra["by_kind"] = report.figures.get("by_kind", {})
     else:
         figures = await periodic.figures(ctx.session, unit.id, period.start, min(period.end, ctx.today),
-                                         ctx.service.zone)  # fmt: skip
+                                         ctx.services.zone)  # fmt: skip
         extra["by_kind"] = figures.pop("by_kind")
         answers = figures
         names = dict(await kinds_source(ctx, ctx.i18n))
@@ -165,7 +165,7 @@ async def _start(ctx: Ctx, unit: Unit, schedule_id: int, period_key: str) -> Non
         ]
         lines.append(ctx.t("The figures are filled in; check them at the end and correct any with “sửa N”."))
         ctx.say("\n".join(lines), title=ctx.t("Periodic report"))
-    await ctx.service.start_form(ctx, PERIODIC_FORM.name, answers=answers, extra=extra)
+    await ctx.services.start_form(ctx, PERIODIC_FORM.name, answers=answers, extra=extra)
 
 
 async def submit(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
@@ -182,7 +182,7 @@ async def submit(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> No
     )  # fmt: skip
     if filed.action == "already":
         ctx.say(ctx.t("This report was already submitted on {date}.",
-                      date=ctx.i18n.date(filed.report.submitted_at.astimezone(ctx.service.zone).date())))  # fmt: skip
+                      date=ctx.i18n.date(filed.report.submitted_at.astimezone(ctx.services.zone).date())))  # fmt: skip
         return
     audit.record(ctx.session, f"periodic.{filed.action}", actor=ctx.person, object_type="periodic_report",
                  object_id=filed.report.id, unit_id=ctx.person.unit_id, period=period.key)  # fmt: skip
@@ -190,7 +190,7 @@ async def submit(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> No
     ctx.say(ctx.t("Submitted: {report} — {period}.", report=schedule.name, period=period.label(ctx.i18n)) + late)
     if filed.action == "resubmitted" and filed.report.reviewed_by_id is not None:
         await _tell_reviewer(ctx, filed.report, schedule, period)
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)
 
 
 async def _tell_reviewer(ctx: Ctx, report: PeriodicReport, schedule: ReportSchedule, period: Period) -> None:
@@ -230,7 +230,7 @@ async def todo_command(ctx: Ctx, args: str) -> None:
         ctx.say(ctx.t("No periodic report is expected from your unit."))
     else:
         ctx.say("\n".join(lines), title=ctx.t("What is due"))
-    await ctx.service.show_menu(ctx)
+    await ctx.services.show_menu(ctx)
 
 
 async def _todo_lines(ctx: Ctx, schedule: ReportSchedule, unit: Unit) -> list[str]:
@@ -271,7 +271,7 @@ def _todo_line(ctx: Ctx, schedule: ReportSchedule, period: Period, report: Perio
         return "⏳ " + head + ctx.t("due {date} ({days} day(s) left)", date=ctx.i18n.date(deadline), days=days)
     if report.status == "returned":
         return "↩️ " + head + ctx.t("returned: “{comment}”", comment=report.review_comment or "")
-    when = ctx.i18n.date(report.first_submitted_at.astimezone(ctx.service.zone).date())
+    when = ctx.i18n.date(report.first_submitted_at.astimezone(ctx.services.zone).date())
     state = ctx.t("approved") if report.status == "approved" else ctx.t("submitted")
     late = ctx.t(", late") if report.late else ""
     return "✅ " + head + ctx.t("{state} on {date}{late}", state=state, date=when, late=late)

@@ -226,7 +226,7 @@ async def digest(
 
 
 async def sweep_job(app: App) -> int:
-    result = await sweep(app.db, app.settings, app.service.clock())
+    result = await sweep(app.db, app.settings, app.pipeline.clock())
     if result.messages:
         log.info("reminders: %d unit(s), %d digest(s), %d message(s)", result.reminded_units, result.digests,
                  result.messages)  # fmt: skip

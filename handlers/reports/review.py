@@ -65,7 +65,7 @@ async def review_command(ctx: Ctx, args: str) -> None:
     if action in ("ok", "duyet") and report.status == "submitted":
         await _decide(ctx, report, approve=True, comment=None)
     elif action in ("tra", "return") and report.status == "submitted":
-        await ctx.service.start_form(ctx, RETURN_FORM.name, extra={"report": report.id})
+        await ctx.services.start_form(ctx, RETURN_FORM.name, extra={"report": report.id})
     else:
         await _show(ctx, report)
 
@@ -96,7 +96,7 @@ async def _show(ctx: Ctx, report: PeriodicReport) -> None:
     history = await periodic.events(ctx.session, report)
     lines.append(ctx.t("History:"))
     for event in history:
-        when = ctx.i18n.date(event.at.astimezone(ctx.service.zone).date())
+        when = ctx.i18n.date(event.at.astimezone(ctx.services.zone).date())
         comment = f" — “{event.comment}”" if event.comment else ""
         lines.append(f"• {when} · {event.actor_label or ''} · {ctx.t(ACTIONS[event.action])}{comment}")
     rows: tuple[tuple[Option, ...], ...] = ()

@@ -98,11 +98,13 @@ async def schedules_command(ctx: Ctx, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
     found = await ctx.session.get(ReportSchedule, int(rest)) if rest.strip().isdecimal() else None
     if word == "them":
-        await ctx.service.start_form(ctx, SCHEDULE_FORM.name)
+        await ctx.services.start_form(ctx, SCHEDULE_FORM.name)
         return
     if word in ("tat", "bat", "sua") and found is not None:
         if word == "sua":
-            await ctx.service.start_form(ctx, SCHEDULE_FORM.name, answers=_answers(found), extra={"schedule": found.id})
+            await ctx.services.start_form(
+                ctx, SCHEDULE_FORM.name, answers=_answers(found), extra={"schedule": found.id}
+            )
             return
         found.active = word == "bat"
         audit.record(ctx.session, "schedule.enabled" if found.active else "schedule.disabled", actor=ctx.person,

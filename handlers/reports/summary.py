@@ -106,7 +106,7 @@ async def summary_command(ctx: Ctx, args: str) -> None:
     if period.start > ctx.today:
         ctx.say(ctx.t("The period {period} has not started yet.", period=period.label(ctx.i18n)))
         return
-    summary = await compile_summary(ctx.session, root, period, ctx.today, ctx.service.zone)
+    summary = await compile_summary(ctx.session, root, period, ctx.today, ctx.services.zone)
     if fmt is None:
         base = f"m:tonghop {root.code} {period.key}"
         rows = ((Option(f"{base} xlsx", ctx.t("Excel workbook")), Option(f"{base} docx", ctx.t("Word draft"))),
