@@ -118,3 +118,12 @@ async def test_review_lists_every_visible_answer(language: str) -> None:
     await r.start(state)
     texts = await walk(r, state, Input(text="2"), Input(text="Nhật"), Input(text="bỏ qua"), Input(text="6"))
     assert "1. " in texts[-1] and "4. " in texts[-1] and ("Nhật Bản" in texts[-1] or "Japan" in texts[-1])
+
+
+def test_every_kind_has_its_rules() -> None:
+    """A new input kind without parse/format rules would fail at the first answer; here it fails at once."""
+    from bot.engine.forms import Kind
+    from bot.engine.kinds import KINDS
+
+    assert set(KINDS) == set(Kind)
+    assert {kind for kind, rules in KINDS.items() if rules.parse is None} == {Kind.CHOICE, Kind.PHOTOS}

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
 from bot.engine.forms import Form, Kind, Step
-from bot.engine.parsers import parse_choice, parse_count, parse_date, parse_money
-from bot.engine.personal import format_phone, parse_person_name, parse_phone, parse_year
+from bot.engine.kinds import KINDS
+from bot.engine.parsers import parse_choice
 from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n
-from storage.text import clean, fold
+from storage.text import fold
 
 OptionsSource = Callable[[str, I18n], Awaitable[Sequence[tuple[str, str]]]]
 Validator = Callable[[Any, "FormEnv", Mapping[str, Any], str | None], None]
@@ -177,30 +176,10 @@ class FormRunner:
             current = dict(await self._options(step))
             labels = [current.get(value, str(value)) for value in state["shown"]]
             value = state["shown"][parse_choice(text, labels)]
-        elif step.kind is Kind.DATE:
-            value = parse_date(text, env.today).isoformat()
-        elif step.kind is Kind.NUMBER:
-            value = parse_count(text)
-        elif step.kind is Kind.MONEY:
-            value = parse_money(text)
-        elif step.kind is Kind.COUNTRY:
-            value = parse_country(text)
-        elif step.kind is Kind.NAME:
-            value = parse_person_name(text)
-        elif step.kind is Kind.YEAR:
-            value = parse_year(text, env.today)
-        elif step.kind is Kind.PHONE:
-            value = parse_phone(text)
         else:
-            value = clean(text)
-            if not value:
-                raise InvalidInput(N_("Please type your answer as text."))
-            if len(value) > step.max_length:
-                raise InvalidInput(
-                    N_("That is too long: at most {limit} characters, you wrote {length}."),
-                    limit=step.max_length,
-                    length=len(value),
-                )
+            parse = KINDS[step.kind].parse
+            assert parse is not None, f"{step.kind} is answered on its own screen, not typed"
+            value = parse(text, step, env.today)
         for name in step.validators:
             validator_name, _, argument = name.partition(":")
             env.validators[validator_name](value, env, state["answers"], argument or None)
@@ -418,25 +397,11 @@ class FormRunner:
         return []
 
     async def _format(self, step: Step, value: Any) -> str:
-        i18n = self.env.i18n
         if step.kind is Kind.CHOICE:
-            return dict(await self._options(step)).get(value, str(value))
-        if step.kind is Kind.DATE:
-            return i18n.date(date.fromisoformat(value))
-        if step.kind is Kind.NUMBER:
-            return i18n.number(value)
-        if step.kind is Kind.MONEY:
-            return i18n.money(value)
-        if step.kind is Kind.COUNTRY:
-            return country_name(value, i18n.language)
-        if step.kind is Kind.PHOTOS:
-            return self.t("{count} photo(s)", count=len(value))
-        if step.kind is Kind.PHONE:
-            return format_phone(value)
-        if step.kind is Kind.YEAR:
-            return str(value)
-        text = str(value)
-        return text if len(text) <= 200 else text[:199] + "…"
+            label = dict(await self._options(step)).get(value)
+            if label is not None:
+                return label
+        return KINDS[step.kind].format(value, self.env.i18n)
 
     def _migrate(self, state: dict[str, Any]) -> None:
         """A draft begun on an older form version keeps the answers whose steps still exist."""
