@@ -15,14 +15,11 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from storage.text import N_  # noqa: F401  (bot.i18n is where handlers take the marker from)
+
 LANGUAGES = ("vi", "en")
 _DATE_PATTERN = {"vi": "d/M/yyyy", "en": "dd/MM/yyyy"}
 _BABEL_LOCALE = {"vi": "vi", "en": "en_GB"}
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for extraction where it is declared as data; translation happens when it is shown."""
-    return message
 
 
 @cache

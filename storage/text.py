@@ -10,6 +10,11 @@ _SPACES = re.compile(r"\s+")
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 
 
+def N_(message: str) -> str:
+    """Marks a msgid for extraction where it is declared as data; translation happens when it is shown."""
+    return message
+
+
 class Translator(Protocol):
     """What storage's pure helpers need to put a label in the reader's language (``bot.i18n.I18n`` is one)."""
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit
+from storage.text import N_, Translator
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,17 @@ async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> Import
 
 async def by_code(session: AsyncSession, code: str) -> Unit | None:
     return await session.scalar(select(Unit).where(Unit.code == code))
+
+
+LEVEL_LABELS = {"province": N_("Provinces and cities (province)"),  # the code in brackets can be typed too
+                "district": N_("Districts, before July 2025 (district)"),
+                "commune": N_("Communes and wards (commune)")}  # fmt: skip
+
+
+async def level_choices(session: AsyncSession, i18n: Translator) -> list[tuple[str, str]]:
+    """(level, label) of the levels units exist at, in the reader's language; unknown levels as they are stored."""
+    levels = (await session.scalars(select(Unit.level).distinct().order_by(Unit.level))).all()
+    return [(level, i18n.t(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level) for level in levels]
 
 
 async def require(session: AsyncSession, code: str) -> Unit:

@@ -36,6 +36,10 @@ DATABASES = ["sqlite", pytest.param("postgres", marks=[
 ])]  # fmt: skip
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="write tests/golden/ anew from what the bot says now")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """On CI nothing is skipped: a skip there is a missing install step, so it fails the run with its reason."""

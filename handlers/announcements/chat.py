@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.context import Ctx
 from bot.engine.forms import Form, Kind, Step
 from bot.engine.replies import Option
@@ -15,8 +13,9 @@ from bot.i18n import N_, I18n
 from bot.registry import Command, Flow, Registry
 from handlers.announcements import broadcasts
 from storage import audit
-from storage.models import Broadcast, Unit
+from storage.models import Broadcast
 from storage.people import SUPERVISING, Role
+from storage.units import level_choices
 
 BROADCAST_FORM = Form(
     name="broadcast",
@@ -34,8 +33,7 @@ EVERY = "*"
 
 
 async def audience_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
-    levels = (await ctx.session.scalars(select(Unit.level).distinct().order_by(Unit.level))).all()
-    return [(EVERY, i18n.t("All units")), *((level, level) for level in levels)]
+    return [(EVERY, i18n.t("All units")), *await level_choices(ctx.session, i18n)]
 
 
 async def audience_roles(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:

@@ -68,7 +68,7 @@ def report(staged: Staged, filename: str, i18n: I18n, shown: int | None = SHOWN_
         listed = checked.problems if shown is None else checked.problems[:shown]
         lines.extend("• " + problem.text(i18n) for problem in listed)
         if len(listed) < len(checked.problems):
-            lines.append(i18n.t("… and {count} more.", count=len(checked.problems) - len(listed)))
+            lines.append(i18n.t("… and {count} more problems.", count=len(checked.problems) - len(listed)))
     if checked.ignored_columns:
         lines.append(i18n.t("Columns not used: {columns}.", columns=", ".join(checked.ignored_columns[:10])))
     return "\n".join(lines)

@@ -77,7 +77,8 @@ LOOK_BACK_PERIODS = 3
 
 
 async def open_items(ctx: Ctx, unit: Unit) -> list[tuple[ReportSchedule, Period, PeriodicReport | None]]:
-    """Periods of the schedules covering the unit that have started and still need a (re)submission."""
+    """Periods of the schedules covering the unit that have started and still need a (re)submission, the earliest
+    deadline first: what is overdue, then the period whose deadline runs, then the one in progress."""
     items = []
     for schedule in await schedules.active(ctx.session):
         if not await schedules.covers(ctx.session, schedule, unit):
@@ -89,7 +90,7 @@ async def open_items(ctx: Ctx, unit: Unit) -> list[tuple[ReportSchedule, Period,
                 if report is None or report.status == "returned":
                     items.append((schedule, period, report))
             period = period.previous()
-    return items
+    return sorted(items, key=lambda item: (schedules.deadline_of(item[0], item[1]), item[0].id))
 
 
 def _deadline_note(ctx: Ctx, schedule: ReportSchedule, period: Period) -> str:

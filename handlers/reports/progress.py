@@ -101,7 +101,7 @@ async def show_details(ctx: Ctx, scope: Scope, schedule: ReportSchedule, period:
             returned = ctx.t(" (returned)") if unit.id in reports else ""
             lines.append(f"• {unit.name}{returned}{note.get(reach[unit.id], '')}")
         if len(missing) > LISTED:
-            lines.append(ctx.t("… and {count} more.", count=len(missing) - LISTED))
+            lines.append(ctx.t("… and {count} more units.", count=len(missing) - LISTED))
     rows: list[tuple[Option, ...]] = []
     for report in sorted(waiting, key=lambda r: names.get(r.unit_id, ""))[:LISTED]:
         late = ctx.t(" (late)") if report.late else ""

@@ -16,10 +16,11 @@ from bot.engine.runner import FormEnv
 from bot.i18n import N_, I18n
 from bot.registry import Command, Flow, Registry
 from storage import audit, schedules
-from storage.models import ReportSchedule, Unit
+from storage.models import ReportSchedule
 from storage.people import Role
 from storage.periods import parse_deadline, parse_offsets
 from storage.text import fold
+from storage.units import level_choices
 
 SCHEDULE_FORM = Form(
     name="schedule",
@@ -60,8 +61,7 @@ async def period_types(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
 
 
 async def unit_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
-    levels = (await ctx.session.scalars(select(Unit.level).distinct().order_by(Unit.level))).all()
-    return [(level, level) for level in levels]
+    return await level_choices(ctx.session, i18n)
 
 
 def _validator(parse: Any, message: str) -> Any:
