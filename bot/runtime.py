@@ -42,8 +42,9 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_GENERATION, 10, 10)
 
 
-async def run_bot(settings: Settings) -> None:
-    """Runs every configured channel until SIGINT/SIGTERM; all state is in the database, so a restart resumes.
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Runs every configured channel until SIGINT/SIGTERM (or ``stop`` is set, when the caller owns the process: the
+    tests run the real webhook app in theirs); all state is in the database, so a restart resumes.
 
     Telegram and Zalo each poll, or take webhooks on one shared web server (which also serves signed downloads when
     ``CAUNOI_PUBLIC_URL`` is set); the delivery worker, reminder sweep and housekeeping run beside them.
@@ -78,11 +79,12 @@ async def run_bot(settings: Settings) -> None:
             listening = True
     await app.migrate()
     tune_gc()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
     tasks = _background(app, stop, downloads)
     runner = web.AppRunner(site, access_log=None) if listening else None
     try:

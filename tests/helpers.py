@@ -105,7 +105,8 @@ class BotProcess:
                 except aiohttp.ClientError:
                     pass
                 if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"webhook server did not start:\n{self.log.read_text()}")
+                    shown = self.log.read_text() if self.log.exists() else "(in-process: see the captured log)"
+                    raise AssertionError(f"webhook server did not start:\n{shown}")
                 await asyncio.sleep(0.1)
 
     def kill(self) -> None:
@@ -121,6 +122,39 @@ class BotProcess:
             except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
+
+
+class BotTask(BotProcess):
+    """``caunoi run`` in this test's own event loop: the same webhook app, channels and workers, without the cost
+    of a process. For tests where a process is not the point (no kill, no second worker, no start-up failure)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        super().__init__(env, cwd)
+        self.task: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        from bot.config import Settings
+        from bot.runtime import run_bot
+
+        saved = dict(os.environ)
+        os.environ.update({k: v for k, v in self.env.items() if k.startswith("CAUNOI_")})
+        try:
+            settings = Settings(_env_file=None)  # type: ignore[call-arg]  # read as `caunoi run` reads it
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.task = asyncio.create_task(run_bot(settings, self.stopping))
+
+    def kill(self) -> None:
+        raise TypeError("a BotTask cannot be killed: use BotProcess where the crash is the point")
+
+    async def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.stopping.set()
+            await asyncio.wait_for(self.task, WAIT)
+        if self.task is not None and self.task.done() and not self.task.cancelled():
+            self.task.result()  # a failure inside the bot fails the test
 
 
 HAI_VAN = "20195"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from storage.models import ActivityReport, AuditEntry, ChannelIdentity, OutboxMessage
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import BotProcess, eventually, free_port, invite, seed_units
+from tests.helpers import BotProcess, BotTask, eventually, free_port, invite, seed_units
 
 OFFICER = 777001
 
@@ -70,12 +70,14 @@ async def outbox_drained(app: App) -> None:
 
 @pytest.fixture
 async def polling_bot(
-    app: App, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    app: App, telegram: FakeTelegram, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[tuple[BotProcess, str]]:
-    """`caunoi run` polling the fake server, over a database with real units; yields it and a fresh invite code."""
+    """`caunoi run` polling the fake server, over a database with real units; yields it and a fresh invite code.
+    In the test's own loop, or as a real process for tests marked ``process`` (a kill)."""
     await seed_units(app)
     code = await invite(app)
-    bot = BotProcess(bot_env(telegram, database_url, tmp_path), tmp_path)
+    kind = BotProcess if request.node.get_closest_marker("process") else BotTask
+    bot = kind(bot_env(telegram, database_url, tmp_path), tmp_path)
     await bot.start()
     yield bot, code
     await bot.stop()
@@ -86,6 +88,7 @@ async def count(app: App, model: type) -> int:
         return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
+@pytest.mark.process
 async def test_join_report_with_mistakes_and_survive_a_kill(
     app: App, telegram: FakeTelegram, polling_bot: tuple[BotProcess, str]
 ) -> None:
@@ -192,7 +195,7 @@ async def test_webhook_refuses_bad_secret_and_dedups_redelivery(
         CAUNOI_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook", CAUNOI_WEBHOOK_SECRET="s3cret-Token_1",
         CAUNOI_WEBHOOK_PORT=str(port),
     )  # fmt: skip
-    bot = BotProcess(env, tmp_path)
+    bot = BotTask(env, tmp_path)
     await bot.start()
     try:
         await bot.wait_webhook_ready(port)

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.config import Settings
 from storage.models import AuditEntry, OverseasRecord
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import HAI_VAN, BotProcess, invite, seed_units
+from tests.helpers import HAI_VAN, BotTask, invite, seed_units
 from tests.test_overseas_sheet import MESSY, xlsx
 from tests.test_telegram_e2e import Chat, bot_env
 
@@ -25,11 +25,11 @@ OFFICER, STRANGER = 778001, 778002
 @pytest.fixture
 async def register_bot(
     app: App, settings: Settings, telegram: FakeTelegram, database_url: str, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
+) -> AsyncIterator[BotTask]:
     await seed_units(app)
     assert settings.data_key is not None
     env = bot_env(telegram, database_url, tmp_path, CAUNOI_DATA_KEY=settings.data_key.get_secret_value())
-    bot = BotProcess(env, tmp_path)
+    bot = BotTask(env, tmp_path)
     await bot.start()
     yield bot
     await bot.stop()
@@ -47,7 +47,7 @@ async def records(app: App) -> list[OverseasRecord]:
         return list((await session.scalars(select(OverseasRecord).order_by(OverseasRecord.id))).all())
 
 
-async def test_register_on_telegram(app: App, telegram: FakeTelegram, register_bot: BotProcess) -> None:
+async def test_register_on_telegram(app: App, telegram: FakeTelegram, register_bot: BotTask) -> None:
     chat = await join(app, telegram, OFFICER, "20341", "Nguyễn Thị Lan")
     await chat.send("/kieubao", "người địa phương và thân nhân")
     await chat.tap("Thêm người", "Họ và tên của người đang ở nước ngoài")

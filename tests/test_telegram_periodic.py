@@ -17,7 +17,7 @@ from storage.people import Role
 from storage.types import utcnow
 from storage.units import by_code
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import DA_NANG, TAM_KY, BotProcess, invite, seed_units
+from tests.helpers import DA_NANG, TAM_KY, BotTask, invite, seed_units
 from tests.test_telegram_e2e import Chat, bot_env
 
 OFFICER, SUPERVISOR = 779001, 779002
@@ -26,7 +26,7 @@ OFFICER, SUPERVISOR = 779001, 779002
 @pytest.fixture
 async def periodic_bot(
     app: App, settings: Settings, telegram: FakeTelegram, database_url: str, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
+) -> AsyncIterator[BotTask]:
     await seed_units(app)
     async with app.db.transaction() as session:
         province = await by_code(session, DA_NANG)
@@ -35,13 +35,13 @@ async def periodic_bot(
                              period_type="month", level="commune", root_unit_id=province.id, deadline_days_after=7,
                              remind_before=[40], remind_after=[])  # fmt: skip
     env = bot_env(telegram, database_url, tmp_path, CAUNOI_REMINDER_HOURS="[0, 24]", CAUNOI_REMINDER_SWEEP_SECONDS="1")
-    bot = BotProcess(env, tmp_path)
+    bot = BotTask(env, tmp_path)
     await bot.start()
     yield bot
     await bot.stop()
 
 
-async def test_remind_file_return_resubmit_approve(app: App, telegram: FakeTelegram, periodic_bot: BotProcess) -> None:
+async def test_remind_file_return_resubmit_approve(app: App, telegram: FakeTelegram, periodic_bot: BotTask) -> None:
     officer, boss = Chat(telegram, OFFICER), Chat(telegram, SUPERVISOR)
     await officer.send(f"/start {await invite(app, TAM_KY)}", "Họ và tên")
     mark = officer.seen

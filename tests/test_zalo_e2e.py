@@ -19,7 +19,7 @@ from storage.models import ActivityReport, ChannelIdentity, OverseasRecord
 from storage.types import utcnow
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
-from tests.helpers import BotProcess, free_port, invite, member, seed_units
+from tests.helpers import BotTask, free_port, invite, member, seed_units
 from tests.test_telegram_e2e import Chat, bot_env
 
 OFFICER = "a1b2c3d4e5f60001"
@@ -76,7 +76,7 @@ async def test_zalo_officer_joins_reports_and_keeps_the_register(
 ) -> None:
     await seed_units(app)
     code = await invite(app)
-    bot = BotProcess(zalo_env(zalo, database_url, tmp_path), tmp_path)
+    bot = BotTask(zalo_env(zalo, database_url, tmp_path), tmp_path)
     await bot.start()
     try:
         chat = ZaloChat(zalo, OFFICER)
@@ -143,7 +143,7 @@ async def test_zalo_webhook_and_signed_downloads(app: App, zalo: FakeZalo, datab
     env = zalo_env(zalo, database_url, tmp_path, CAUNOI_ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo/webhook",
                    CAUNOI_ZALO_WEBHOOK_SECRET="zalo-secret-123", CAUNOI_WEBHOOK_PORT=str(port),
                    CAUNOI_PUBLIC_URL=f"http://127.0.0.1:{port}", CAUNOI_LINK_SECRET="a-long-link-signing-secret")  # fmt: skip
-    bot = BotProcess(env, tmp_path)
+    bot = BotTask(env, tmp_path)
     await bot.start()
     try:
         await bot.wait_webhook_ready(port)
@@ -175,7 +175,7 @@ async def test_same_transcript_same_record_on_every_channel_and_linking(
 ) -> None:
     await seed_units(app)
     env = {**bot_env(telegram, database_url, tmp_path), **zalo_env(zalo, database_url, tmp_path)}
-    bot = BotProcess(env, tmp_path)
+    bot = BotTask(env, tmp_path)
     await bot.start()
     try:
         on_zalo, on_telegram = ZaloChat(zalo, OFFICER), Chat(telegram, 780001)
