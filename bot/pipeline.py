@@ -33,6 +33,7 @@ from storage import conversations, outbox
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.driver import Transaction
+from storage.text import printable
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,17 @@ class Handled:
 
     duplicate: bool
     notice: str | None = None
+
+
+def _printable(event: Inbound) -> Inbound:
+    """Text, names and file names as they may be stored: control characters out, length bounded (see ``printable``)."""
+    attachment = event.attachment
+    return replace(
+        event,
+        text=None if event.text is None else printable(event.text),
+        display_name=None if event.display_name is None else printable(event.display_name, 255),
+        attachment=None if attachment is None else replace(attachment, filename=printable(attachment.filename, 200)),
+    )
 
 
 class UpdatePipeline:
@@ -83,6 +95,7 @@ class UpdatePipeline:
 
     async def handle(self, event: Inbound) -> Handled:
         """One inbound event, exactly once: a per-chat lock here, then one transaction; a bug gets an apology."""
+        event = _printable(event)
         key = (event.channel, event.user_id)
         lock = self._locks.get(key)
         if lock is None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal_column, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,9 @@ from storage.driver import Prepared, Transaction, prepare, transaction_of
 from storage.models import ChannelIdentity, OutboxMessage
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+# What a message holds once it was delivered or given up: nothing. Its text (names, phone numbers, notes shown to an
+# officer) is not kept past delivery; id, chat, status and times stay for receipts and delivery figures.
+CLEARED = literal_column("'{}'")
 SCAN_WINDOW = 500
 ROWS_PER_INSERT = 50
 _GIVEN = ("channel", "chat_id", "identity_id", "payload", "priority")  # per message; the rest is common to all
@@ -86,7 +89,9 @@ def _sent(dialect: Dialect) -> Prepared:
     return prepare(
         update(table)
         .where(table.c.id == bindparam("message_id"))
-        .values(status=SENT, sent_at=bindparam("now"), claimed_until=None, attempts=table.c.attempts + 1),
+        .values(
+            status=SENT, sent_at=bindparam("now"), claimed_until=None, attempts=table.c.attempts + 1, payload=CLEARED
+        ),
         dialect,
     )
 
@@ -154,7 +159,13 @@ async def mark_failed(session: AsyncSession, message_id: int, error: str, status
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=status, claimed_until=None, last_error=error[:2000], attempts=OutboxMessage.attempts + 1)
+        .values(
+            status=status,
+            claimed_until=None,
+            last_error=error[:2000],
+            attempts=OutboxMessage.attempts + 1,
+            payload=CLEARED,
+        )
     )
 
 
@@ -168,5 +179,5 @@ async def mark_unreachable(session: AsyncSession, channel: str, chat_id: str, no
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == PENDING)
-        .values(status=UNREACHABLE, claimed_until=None, last_error=error[:2000])
+        .values(status=UNREACHABLE, claimed_until=None, last_error=error[:2000], payload=CLEARED)
     )

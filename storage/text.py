@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any, Protocol
 
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")  # not \t \n
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 
 
@@ -23,14 +24,15 @@ class Translator(Protocol):
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d), collapse white space: "Giao Lưu  " → "giao luu"."""
-    decomposed = unicodedata.normalize("NFD", text.casefold().translate(_SPECIAL))  # case first: Ð → ð → d
+    decomposed = unicodedata.normalize("NFD", _CONTROL.sub("", text).casefold().translate(_SPECIAL))  # case first: Ð → ð → d
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 
 def clean(text: str) -> str:
-    """NFC-normalise and trim what a person typed, keeping their diacritics."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    """NFC-normalise and trim what a person typed (or a spreadsheet cell held), keeping their diacritics; no
+    control characters."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", _CONTROL.sub("", text))).strip()
 
 
 def split_lines(text: str, limit: int) -> list[str]:
@@ -60,3 +62,34 @@ def split_lines(text: str, limit: int) -> list[str]:
 def name_key(name: str) -> str:
     """What searches and duplicate checks compare: "Nguyễn Văn A" → "nguyen van a"."""
     return fold(name)
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; ids typed by people beyond it cannot exist
+
+
+def record_id(text: str) -> int | None:
+    """The id a person typed ("12", "#12"), or None for anything that cannot be a stored row's id: not ASCII
+    digits, zero, or too large for the database (``/kieubao 99999999999999999999`` is "not found", not a crash)."""
+    digits = text.strip().lstrip("#")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 10:
+        return None
+    value = int(digits)
+    return value if 0 < value <= MAX_ID else None
+
+
+MAX_TYPED = 4096  # characters of one message kept: Telegram's own limit; longer text is cut, never refused
+
+
+def printable(text: str, limit: int = MAX_TYPED) -> str:
+    """What a person sent, safe to store anywhere: no NUL or other control characters (PostgreSQL refuses NUL in
+    text; a terminal obeys escapes), tabs as spaces, line breaks kept, at most ``limit`` characters."""
+    return _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))[:limit]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A value for a spreadsheet or CSV cell that no spreadsheet will run: text starting with = + - @ tab or CR
+    gets a leading apostrophe (OWASP's rule against formula injection); numbers, dates and other text are kept."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value

@@ -48,7 +48,8 @@ class Transcript:
         self.out: list[str] = []
         if "console" not in app.worker.senders:
             inboxes: dict[str, list[str]] = {}
-            app.add_sender(ConsoleSender(write=lambda chat, text: inboxes.setdefault(chat, []).append(text)))
+            app.add_sender(ConsoleSender(write=lambda chat, text: inboxes.setdefault(chat, []).append(text),
+                                         files=app.settings.data_dir / "sent"))  # fmt: skip
             app.transcripts = inboxes  # type: ignore[attr-defined]
         app.transcripts[user_id] = self.out  # type: ignore[attr-defined]
         self.chat = ConsoleChat(app, user_id, display_name)

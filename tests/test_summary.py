@@ -4,7 +4,6 @@ charts all equal what an independent query over the raw rows gives; files open i
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import shutil
 from datetime import date
@@ -21,7 +20,7 @@ from bot.config import Settings
 from handlers.reports.summary_figures import compile_summary
 from handlers.reports.summary_files import activity_chart, completeness_chart
 from storage import periodic
-from storage.models import ActivityReport, AuditEntry, OutboxMessage, OverseasRecord
+from storage.models import ActivityReport, AuditEntry, OverseasRecord
 from storage.people import Role
 from storage.periods import Period
 from storage.units import by_code
@@ -43,10 +42,8 @@ async def file_activity(chat: Any, day: str, kind: str, title: str, people: str,
 
 
 async def documents(app: App) -> dict[str, bytes]:
-    async with app.db.transaction() as session:
-        payloads = (await session.scalars(select(OutboxMessage.payload).order_by(OutboxMessage.id))).all()
-    return {p["document"]["filename"]: base64.b64decode(p["document"]["content_b64"]) for p in payloads
-            if p.get("document")}  # fmt: skip
+    """The files the console delivered (the outbox keeps no message after delivery)."""
+    return {path.name: path.read_bytes() for path in (app.settings.data_dir / "sent").iterdir()}
 
 
 async def test_summary_figures_and_files(settings: Settings, database_url: str, tmp_path: Path) -> None:

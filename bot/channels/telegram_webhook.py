@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.channels.telegram import handle_update
-from bot.channels.webhooks import checked_secret, secret_matches
+from bot.channels.webhooks import checked_secret, json_body, secret_matches
 from bot.config import Settings
 from bot.pipeline import UpdatePipeline
 
@@ -29,9 +29,12 @@ def add_telegram_route(app: web.Application, bot: Bot, service: UpdatePipeline, 
     async def receive(request: web.Request) -> web.Response:
         if not secret_matches(request, SECRET_HEADER, secret):
             return web.Response(status=403, text="forbidden")
+        body = await json_body(request)
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="bad update")
         try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
-        except (ValueError, ValidationError):
+            update = Update.model_validate(body, context={"bot": bot})
+        except (ValueError, ValidationError, RecursionError):
             return web.Response(status=400, text="bad update")
         try:
             await handle_update(bot, service, update)

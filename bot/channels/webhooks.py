@@ -1,8 +1,11 @@
-"""What every webhook endpoint shares: a secret that must be configured, and a constant-time check of its header."""
+"""What every webhook endpoint shares: a secret that must be configured, a constant-time check of its header, and
+the body read as JSON only when it is JSON."""
 
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -20,3 +23,15 @@ def checked_secret(value: SecretStr | None, variable: str) -> str:
 
 def secret_matches(request: web.Request, header: str, secret: str) -> bool:
     return hmac.compare_digest(request.headers.get(header, "").encode(), secret.encode())
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON, or None when it is not JSON a platform would send: another content type, invalid, or
+    nested past Python's recursion limit (RecursionError, not ValueError). Such a request is refused with 400 at
+    once; a 500 would make the platform retry it for ever."""
+    if request.content_type != "application/json":
+        return None
+    try:
+        return json.loads(await request.read())
+    except (ValueError, RecursionError):
+        return None

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.plain import render_plain
-from bot.channels.webhooks import checked_secret, secret_matches
+from bot.channels.webhooks import checked_secret, json_body, secret_matches
 from bot.config import Settings
 from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound
@@ -79,17 +79,22 @@ class ZaloClient:
 # ---- inbound -----------------------------------------------------------------------------------------------------
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A part of an event that should be an object; anything else (a string, a list, null) counts as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def to_inbound(update: dict[str, Any]) -> Inbound | None:
     """Private messages only; stickers and anything unsupported become "please type"."""
-    message = update.get("message") or {}
-    chat, sender = message.get("chat") or {}, message.get("from") or {}
+    message = _object(update.get("message"))
+    chat, sender = _object(message.get("chat")), _object(message.get("from"))
     if not message.get("message_id") or not chat.get("id") or not sender.get("id"):
         return None
     if str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
         return None
     common: dict[str, Any] = dict(
         channel=CHANNEL, user_id=str(sender["id"]), chat_id=str(chat["id"]), update_key=str(message["message_id"]),
-        display_name=sender.get("display_name"),
+        display_name=sender["display_name"] if isinstance(sender.get("display_name"), str) else None,
     )  # fmt: skip
     event = update.get("event_name", "")
     if event in TEXT_EVENTS and isinstance(message.get("text"), str) and message["text"].strip():
@@ -188,9 +193,8 @@ def add_zalo_route(app: web.Application, service: UpdatePipeline, settings: Sett
     async def receive(request: web.Request) -> web.Response:
         if not secret_matches(request, ZALO_SECRET_HEADER, secret):
             return web.Response(status=403, text="forbidden")
-        try:
-            body = await request.json()
-        except ValueError:
+        body = await json_body(request)
+        if body is None:
             return web.Response(status=400, text="bad update")
         updates = body if isinstance(body, list) else [body.get("result", body)] if isinstance(body, dict) else []
         try:

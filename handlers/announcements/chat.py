@@ -15,6 +15,7 @@ from handlers.announcements import broadcasts
 from storage import audit
 from storage.models import Broadcast
 from storage.people import SUPERVISING, Role
+from storage.text import record_id
 from storage.units import level_choices
 
 BROADCAST_FORM = Form(
@@ -56,10 +57,10 @@ async def broadcast_command(ctx: Ctx, args: str) -> None:
     elif word == "bo":
         ctx.take("broadcast")
         ctx.say(ctx.t("Discarded. Nothing was sent."))
-    elif word == "nhaclai" and rest.strip().isdecimal():
-        await _resend(ctx, int(rest))
-    elif word.isdecimal():
-        await _status(ctx, int(word))
+    elif word == "nhaclai" and (wanted := record_id(rest)) is not None:
+        await _resend(ctx, wanted)
+    elif (wanted := record_id(word)) is not None:
+        await _status(ctx, wanted)
     else:
         await ctx.services.start_form(ctx, BROADCAST_FORM.name)
 
@@ -122,7 +123,8 @@ async def _resend(ctx: Ctx, broadcast_id: int) -> None:
 async def acknowledge_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     text = args.strip()
-    first = await broadcasts.acknowledge(ctx.session, int(text), ctx.person.id, ctx.now) if text.isdecimal() else False
+    wanted = record_id(text)
+    first = await broadcasts.acknowledge(ctx.session, wanted, ctx.person.id, ctx.now) if wanted is not None else False
     ctx.say(ctx.t("Thank you; your receipt is recorded.") if first else ctx.t("Already recorded. Thank you."))
     await ctx.services.reshow_form(ctx)
 

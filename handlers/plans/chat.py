@@ -26,7 +26,7 @@ from handlers.plans.reader import read_plan
 from storage import audit, schedules
 from storage.models import Plan, Unit
 from storage.people import Role
-from storage.text import fold, split_lines
+from storage.text import fold, record_id, split_lines
 
 PAGE = 3000
 LISTED = 10
@@ -162,7 +162,7 @@ async def receive_plan_file(ctx: Ctx) -> None:
 
 async def _own_draft(ctx: Ctx, rest: str) -> Plan | None:
     assert ctx.person is not None
-    plan = await ctx.session.get(Plan, int(rest)) if rest.isdecimal() else None
+    plan = await ctx.session.get(Plan, found) if (found := record_id(rest)) is not None else None
     if plan is None or plan.status != "draft" or plan.created_by_id != ctx.person.id:
         ctx.say(ctx.t("That plan is no longer waiting for confirmation."))
         return None
@@ -254,7 +254,7 @@ async def list_plans(ctx: Ctx) -> None:
 
 
 async def _plan(ctx: Ctx, text: str) -> Plan | None:
-    plan = await ctx.session.get(Plan, int(text)) if text.isdecimal() else None
+    plan = await ctx.session.get(Plan, found) if (found := record_id(text)) is not None else None
     if plan is None or plan.status != "active":
         ctx.say(ctx.t("There is no plan #{id}.", id=text[:12]))
         return None

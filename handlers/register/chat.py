@@ -31,7 +31,7 @@ from handlers.register.sheet import display_value
 from storage import audit, overseas
 from storage.models import OverseasRecord, Unit
 from storage.people import Role, scope_of
-from storage.text import fold, name_key
+from storage.text import fold, name_key, record_id
 
 SubCommand = Callable[[Ctx, str], Awaitable[None]]
 RESULTS = 10
@@ -58,7 +58,8 @@ async def _record(ctx: Ctx, rest: str) -> OverseasRecord | None:
     """The record named by ``rest`` if the person may see it; the same answer whether it is missing or not theirs."""
     assert ctx.person is not None
     text = rest.strip().lstrip("#")
-    record = await overseas.get(ctx.session, int(text), scope_of(ctx.person)) if text.isdecimal() else None
+    found = record_id(text)
+    record = await overseas.get(ctx.session, found, scope_of(ctx.person)) if found is not None else None
     if record is None:
         ctx.say(ctx.t("There is no record #{id} in your units.", id=text[:12]))
     return record
@@ -73,7 +74,7 @@ async def register_command(ctx: Ctx, args: str) -> None:
         return
     word, _, rest = args.strip().partition(" ")
     word = fold(word).lstrip("#")
-    if word.isdecimal():
+    if word.isdecimal():  # any number: too large a one is "no such record", like a missing one
         await show_record(ctx, word)
         return
     await SUBCOMMANDS.get(word, show_menu)(ctx, rest.strip())

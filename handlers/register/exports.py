@@ -14,6 +14,7 @@ from storage import audit, overseas
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Unit
+from storage.text import inert
 from storage.types import VIETNAM
 from storage.units import Scope, by_code
 
@@ -52,6 +53,6 @@ def register_to_csv(rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(export_headers())
-    writer.writerows([[value.isoformat(sep=" ") if isinstance(value, datetime) else value for value in row]
+    writer.writerows([[value.isoformat(sep=" ") if isinstance(value, datetime) else inert(value) for value in row]
                       for row in rows])  # fmt: skip
     return buffer.getvalue()

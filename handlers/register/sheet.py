@@ -29,7 +29,7 @@ from bot.engine.personal import format_phone, parse_person_name, parse_phone, pa
 from bot.i18n import N_, I18n
 from handlers.register.form import CHOICES, OVERSEAS_FORM
 from storage.overseas import NOTE_FIELDS
-from storage.text import clean, fold, name_key
+from storage.text import clean, fold, inert, name_key
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -332,7 +332,7 @@ def workbook(rows: Iterable[Sequence[Any]]) -> bytes:
     widths = [len(text) + 2 for text in headers]
     count = 0
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([inert(value) for value in row])
         count += 1
         for index, value in enumerate(row):
             if value is not None:

@@ -24,7 +24,7 @@ from handlers.register.sheet import Checked, check, template
 from storage import audit, overseas
 from storage.crypto import Cipher
 from storage.models import OverseasImport
-from storage.text import name_key
+from storage.text import name_key, record_id
 
 SHOWN_PROBLEMS = 15
 TEMPLATE_NAME = "mau-danh-sach-kieu-bao.xlsx"
@@ -137,10 +137,10 @@ async def receive_file(ctx: Ctx) -> None:
 async def _pending(ctx: Ctx, rest: str) -> OverseasImport | None:
     assert ctx.person is not None
     staged = None
-    if rest.strip().isdecimal():
+    if (wanted := record_id(rest)) is not None:
         staged = await ctx.session.scalar(
             select(OverseasImport).where(
-                OverseasImport.id == int(rest), OverseasImport.person_id == ctx.person.id,
+                OverseasImport.id == wanted, OverseasImport.person_id == ctx.person.id,
                 OverseasImport.status == "checked",
             )
         )  # fmt: skip

@@ -13,6 +13,7 @@ from storage import audit
 from storage.activities import for_units
 from storage.db import Database
 from storage.models import Person, Unit
+from storage.text import inert
 from storage.units import by_code, subtree_ids
 
 ACTIVITY_COLUMNS = (
@@ -80,7 +81,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ACTIVITY_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: inert(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -19,6 +19,7 @@ from handlers.reports.activity import kinds_source
 from storage import audit, periodic, schedules
 from storage.models import PeriodicReport, Person, ReportSchedule, Unit
 from storage.periods import Period, parse_period, period_containing
+from storage.text import record_id
 
 PERIODIC_FORM = Form(
     name="periodic",
@@ -108,8 +109,8 @@ async def report_command(ctx: Ctx, args: str) -> None:
         ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
         return
     parts = args.split()
-    if len(parts) == 2 and parts[0].isdecimal():
-        await _start(ctx, unit, int(parts[0]), parts[1])
+    if len(parts) == 2 and (wanted := record_id(parts[0])) is not None:
+        await _start(ctx, unit, wanted, parts[1])
         return
     items = await open_items(ctx, unit)
     if not items:

@@ -18,6 +18,7 @@ from storage import audit, schedules
 from storage.models import ReportSchedule
 from storage.people import SUPERVISING, scope_of
 from storage.periods import Period, parse_period, period_containing, periods_to_chase
+from storage.text import record_id
 from storage.units import Scope
 
 LISTED = 30
@@ -37,7 +38,8 @@ def focus_period(schedule: ReportSchedule, today: date) -> Period:
 
 async def _schedule_period(ctx: Ctx, args: str) -> tuple[ReportSchedule, Period] | None:
     parts = args.split()
-    schedule = await ctx.session.get(ReportSchedule, int(parts[0])) if parts and parts[0].isdecimal() else None
+    wanted = record_id(parts[0]) if parts else None
+    schedule = await ctx.session.get(ReportSchedule, wanted) if wanted is not None else None
     if schedule is None:
         ctx.say(ctx.t("There is no such report schedule."))
         return None

@@ -20,6 +20,7 @@ from storage import audit, periodic
 from storage.models import PeriodicReport, ReportSchedule, Unit
 from storage.people import SUPERVISING, scope_of
 from storage.periods import parse_period
+from storage.text import record_id
 
 ACTIONS = {"submitted": N_("submitted"), "resubmitted": N_("resubmitted"), "approved": N_("approved"),
            "returned": N_("returned")}  # fmt: skip
@@ -42,7 +43,7 @@ RETURN_FORM = Form(
 
 async def _report_in_scope(ctx: Ctx, text: str) -> PeriodicReport | None:
     assert ctx.person is not None
-    report = await ctx.session.get(PeriodicReport, int(text)) if text.isdecimal() else None
+    report = await ctx.session.get(PeriodicReport, wanted) if (wanted := record_id(text)) is not None else None
     if report is not None:
         unit = await ctx.session.get(Unit, report.unit_id)
         allowed = await ctx.session.scalar(

@@ -19,7 +19,7 @@ from storage import audit, schedules
 from storage.models import ReportSchedule
 from storage.people import Role
 from storage.periods import parse_deadline, parse_offsets
-from storage.text import fold
+from storage.text import fold, record_id
 from storage.units import level_choices
 
 SCHEDULE_FORM = Form(
@@ -96,7 +96,7 @@ def describe(i18n: I18n, schedule: ReportSchedule) -> str:
 
 async def schedules_command(ctx: Ctx, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
-    found = await ctx.session.get(ReportSchedule, int(rest)) if rest.strip().isdecimal() else None
+    found = await ctx.session.get(ReportSchedule, wanted) if (wanted := record_id(rest)) is not None else None
     if word == "them":
         await ctx.services.start_form(ctx, SCHEDULE_FORM.name)
         return

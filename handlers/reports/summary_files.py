@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.engine.countries import country_name
 from bot.i18n import I18n
 from handlers.reports.summary_figures import Summary
+from storage.text import inert
 from storage.types import VIETNAM
 
 VI = I18n("vi")
@@ -51,7 +52,7 @@ class _Sheet:
             self.append(row)
 
     def append(self, row: Sequence[Any]) -> None:
-        self.sheet.append(list(row))
+        self.sheet.append([inert(value) for value in row])
         self.count += 1
         self.sheet.auto_filter.ref = f"A1:{get_column_letter(self.columns)}{self.count + 1}"
 
