@@ -49,11 +49,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level.upper(), format=log_format, stream=sys.stderr)
     if logging.getLogger().level > logging.DEBUG:  # a line per migration step on every command is noise
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    keep_data_out_of_logs()
     try:
         return asyncio.run(_dispatch(args, settings)) or 0
     except ValueError as error:
         print(f"caunoi: {error}", file=sys.stderr)
         return 2
+
+
+DATA_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg", "aiogram.event")
+
+
+def keep_data_out_of_logs() -> None:
+    """Libraries that log SQL parameters or whole updates at DEBUG (names, phone numbers, notes) stay at INFO, even
+    when CAUNOI_LOG_LEVEL=DEBUG: nothing personal is written to a log at any level."""
+    for name in DATA_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:

@@ -24,7 +24,8 @@ class Translator(Protocol):
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d), collapse white space: "Giao Lưu  " → "giao luu"."""
-    decomposed = unicodedata.normalize("NFD", _CONTROL.sub("", text).casefold().translate(_SPECIAL))  # case first: Ð → ð → d
+    lowered = _CONTROL.sub("", text).casefold().translate(_SPECIAL)  # case first: Ð → ð → d
+    decomposed = unicodedata.normalize("NFD", lowered)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped.casefold()).strip()
 

@@ -156,8 +156,8 @@ class FakeZalo:
         async with self._changed:
             while not self.updates:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
+                if remaining <= 0:  # as the real server: an idle long poll ends in "ok": false, 408
+                    raise ZaloApiError(408, "Request timeout")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
             return self.updates.pop(0)

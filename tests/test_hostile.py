@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 
 import pytest
 from aiohttp import web
@@ -21,14 +22,15 @@ from bot.app import App
 from bot.channels.telegram import make_bot
 from bot.channels.telegram_webhook import add_telegram_route
 from bot.channels.zalo import add_zalo_route
+from bot.cli import DATA_LOGGERS, keep_data_out_of_logs
 from bot.config import Settings
 from handlers.register.exports import register_rows
 from handlers.register.sheet import workbook
 from handlers.reports.exports import activity_rows, to_csv
-from storage.models import ActivityReport, OutboxMessage
+from storage.models import ActivityReport, OutboxMessage, Person
 from storage.people import Role
 from storage.text import inert, printable, record_id
-from tests.helpers import DA_NANG, member, seed_units
+from tests.helpers import DA_NANG, Transcript, invite, member, seed_units
 from tests.test_overseas import RECORD, add_record
 
 APOLOGY = "Xin lỗi, hệ thống vừa gặp sự cố"
@@ -161,3 +163,31 @@ async def test_delivered_messages_keep_no_personal_data(app: App) -> None:
     async with app.db.transaction() as session:
         rows = (await session.execute(select(OutboxMessage.status, OutboxMessage.payload))).all()
     assert rows and all(status == "sent" and payload == {} for status, payload in rows), rows[:3]
+
+
+async def test_names_in_profiles_are_checked_and_tidied(app: App) -> None:
+    await seed_units(app)
+    chat = Transcript(app, "minh")
+    await chat.say("xin chào")
+    await chat.say(await invite(app))
+    assert "chỉ gồm chữ cái" in await chat.say("123")
+    assert "Cảm ơn Trần Văn Minh" in await chat.say("  trần văn   minh ")
+    async with app.db.transaction() as session:
+        assert (await session.scalars(select(Person.full_name))).all() == ["Trần Văn Minh"]
+
+
+async def test_debug_logging_writes_nothing_personal(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    logging.getLogger().setLevel(logging.DEBUG)
+    keep_data_out_of_logs()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await seed_units(app)
+            officer = await member(app, "mai")
+            await add_record(officer, RECORD)
+            await officer.say("xác nhận")
+            await officer.say("/kieubao 1")
+    finally:
+        for name in DATA_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Nguyễn Văn An" not in logged and "0912" not in logged and "345678" not in logged

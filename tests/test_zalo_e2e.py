@@ -4,6 +4,8 @@ second messenger, and the same transcript giving the same record on Telegram, Za
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,9 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.channels.zalo import ZaloClient, poll
+from bot.engine.events import Inbound
 from handlers.announcements import broadcasts
 from storage.models import ActivityReport, ChannelIdentity, OverseasRecord
 from storage.types import utcnow
+from tests.fake_platform import WAIT
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.helpers import BotTask, free_port, invite, member, seed_units
@@ -209,3 +214,37 @@ async def test_same_transcript_same_record_on_every_channel_and_linking(
     ]  # fmt: skip
     assert len(fields) == 3 and fields[0] == fields[1] == fields[2]
     assert persons == 3  # the linked Zalo account belongs to the Telegram officer's person (and so is one of three)
+
+
+async def test_an_idle_long_poll_is_not_a_failure(caplog: pytest.LogCaptureFixture) -> None:
+    """Zalo ends an idle long poll with ``"ok": false`` and 408; the bot polls again at once and warns nobody, so
+    the first message after a quiet hour is answered as fast as any other."""
+    server = FakeZalo()
+    await server.start()
+    handled: list[Inbound] = []
+    arrived = asyncio.Event()
+
+    class Recorder:
+        async def handle(self, event: Inbound) -> None:
+            handled.append(event)
+            arrived.set()
+
+    stop = asyncio.Event()
+    try:
+        async with aiohttp.ClientSession() as session:
+            client = ZaloClient(server.url, server.token, session)
+            assert await client.get_updates(1) == []
+            with caplog.at_level(logging.WARNING, logger="bot.channels.zalo"):
+                task = asyncio.create_task(poll(client, Recorder(), stop, poll_seconds=1))  # type: ignore[arg-type]
+                await asyncio.sleep(3.5)  # three idle polls
+                started = asyncio.get_running_loop().time()
+                await server.send_text("u-idle", "xin chào")
+                await asyncio.wait_for(arrived.wait(), WAIT)
+                latency = asyncio.get_running_loop().time() - started
+                stop.set()
+                await task
+        assert handled and handled[0].text == "xin chào"
+        assert latency < 1.5, latency  # the poll was waiting, not backing off
+        assert not [r for r in caplog.records if "getUpdates failed" in r.getMessage()]
+    finally:
+        await server.stop()

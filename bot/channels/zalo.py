@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 MAX_TEXT = 2000
+IDLE = 408  # getUpdates' answer when a long poll ends with no update
 TEXT_EVENTS = {"message.text.received"}
 IMAGE_EVENTS = {"message.image.received"}
 
@@ -60,8 +61,15 @@ class ZaloClient:
         return body.get("result")
 
     async def get_updates(self, seconds: int) -> list[dict[str, Any]]:
-        """The documented sample returns one update object, not a list: both shapes (and nothing) are handled."""
-        result = await self.call("getUpdates", wait=seconds + 10, timeout=str(seconds))
+        """The documented sample returns one update object, not a list: both shapes (and nothing) are handled. A poll
+        that ends with nothing to deliver is answered ``"ok": false`` with error code 408: that is idle, not a
+        failure, so the next poll follows at once (no back-off, no warning)."""
+        try:
+            result = await self.call("getUpdates", wait=seconds + 10, timeout=str(seconds))
+        except ZaloError as error:
+            if error.code == IDLE:
+                return []
+            raise
         if not result:
             return []
         return result if isinstance(result, list) else [result]

@@ -30,7 +30,7 @@ PROFILE_FORM = Form(
             "full_name",
             N_("Full name"),
             N_("Please type your full name, with diacritics (e.g. Nguyễn Văn An)."),
-            Kind.TEXT,
+            Kind.NAME,
             max_length=120,
         ),
     ),
