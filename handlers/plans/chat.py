@@ -22,6 +22,7 @@ from bot.engine.replies import Option
 from bot.i18n import N_, I18n
 from bot.registry import Command, Registry
 from handlers.announcements import broadcasts
+from handlers.plans.html_text import html_text
 from handlers.plans.reader import read_plan
 from storage import audit, schedules
 from storage.models import Plan, Unit
@@ -30,7 +31,7 @@ from storage.text import fold, record_id, split_lines
 
 PAGE = 3000
 LISTED = 10
-PLAN_FILES = (".txt", ".docx", ".md")
+PLAN_FILES = (".txt", ".docx", ".md", ".htm", ".html")
 RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
 LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
 
@@ -39,8 +40,11 @@ LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
 
 
 def document_text(filename: str, data: bytes) -> str:
-    """The text of a .txt/.md (UTF-8, or the Windows Vietnamese code page) or a .docx (paragraphs and table cells,
-    in reading order: the header of an administrative document is usually a two-column table)."""
+    """The text of a .txt/.md (UTF-8, or the Windows Vietnamese code page), a .docx (paragraphs and table cells,
+    in reading order: the header of an administrative document is usually a two-column table) or a web page
+    (.htm/.html, as Word saves one or a portal publishes it)."""
+    if filename.lower().endswith((".htm", ".html")):
+        return html_text(data)
     if filename.lower().endswith(".docx"):
         try:
             document = WordDocument(io.BytesIO(data))

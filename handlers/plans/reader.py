@@ -27,9 +27,10 @@ _SUB_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,2})\.?\s+(\S.*)$")
 _PAREN_HEAD = re.compile(r"^\((i{1,3}|iv|v|vi{0,3}|ix|x|[a-zđ])\)\s*(\S.*)$")
 _LETTER_HEAD = re.compile(r"^([a-zđ])\)\s+(\S.*)$")
 _BULLET = re.compile(r"^[-–•+*]\s+(\S.*)$")
-_PLACE_DATE = re.compile(
-    r"^([A-ZĐÀ-Ỹ][^\d,]{1,40}),\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+_PLACE_DATE = re.compile(  # the day may be left blank in a draft not yet signed: "ngày    tháng 11 năm 2025"
+    r"^([A-ZĐÀ-Ỹ][^\d,]{1,40}),\s*ngày\s*(\d{1,2})?[\s.…_]*tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
 )
+_NUMBER_LINE = re.compile(r"^\W*Số\s*:?\s*(.*)$", re.IGNORECASE)  # "Số: 16/KH-MTTQ-BTT"; "Số: /KH-…" not numbered yet
 _NUMBER = re.compile(r"\bSố\s*:?\s*([0-9][\w\-/.ĐđÀ-ỹ]*)", re.IGNORECASE)
 _NOISE = re.compile(r"^(?:trang\s*\d+(?:\s*/\s*\d+)?|-?\s*\d{1,3}\s*-?|page \d+)$", re.IGNORECASE)
 
@@ -39,6 +40,11 @@ _DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\
 _MONTH_YEAR = re.compile(r"tháng\s+(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 _DEADLINE_CUE = re.compile(r"(trước|chậm nhất|hạn chót|hạn cuối|hạn|không quá|trong thời hạn|xong trước|kịp)"
                            r"[\s,(]*(ngày)?\s*$", re.IGNORECASE)  # fmt: skip
+_RELATIVE_DEADLINE = re.compile(  # a deadline counted from an event: kept with no date and its own words
+    r"\b(?:trong (?:thời hạn|vòng)|chậm nhất(?: là| sau)?|không quá|sau)\s+\d{1,3}\s+ngày(?: làm việc)?"
+    r"(?:\s+(?:kể từ|sau khi|trước)[^,;.()]{0,60})?|\btrước ngày [^\d,;.()]{3,40}?\s+\d{1,3}\s+ngày\b",
+    re.IGNORECASE,
+)
 _CITATION_CUE = re.compile(r"(số\s*[\w\-/.]+|[\w]+-[A-ZĐ]+/[\w\-]+|/[A-ZĐ]+[\w\-]*|ban hành|ký)\s*,?\s*(ngày)?\s*$")
 _RHYTHMS = (
     ("month", re.compile(r"\bh[aằ]ng tháng\b|\bmỗi tháng\b|\bđịnh kỳ tháng\b", re.IGNORECASE)),
@@ -109,6 +115,7 @@ class Plan:
     dates: list[Found]
     recipients: list[str]
     signer: list[str]
+    issued_month: str | None = None  # "2025-11" when the day is left blank (a draft not yet signed)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -187,7 +194,8 @@ def read_plan(text: str) -> Plan:
     """Never raises on any text: a document that is not a plan comes back with little found."""
     lines = clean_lines(text[:2_000_000])
     header_end, doc_type, type_index = _find_type(lines)
-    issuer, number, place, issued_on = _header(lines[:header_end] if type_index is not None else lines[:3])
+    head = lines[:header_end] if type_index is not None else lines[:3]
+    issuer, number, place, issued_on, issued_month = _header(head)
     title_lines: list[str] = []
     index = type_index + 1 if type_index is not None else 0
     while index < len(lines) and type_index is not None:
@@ -212,7 +220,7 @@ def read_plan(text: str) -> Plan:
     dates = _dates(lines[body_start:footer], sections, reference_year, issued_on)
     excerpts = _excerpts(sections, dates)
     return Plan(issuer, number, place, issued_on, doc_type, title, basis, sections, excerpts, dates, recipients,
-                signer)  # fmt: skip
+                signer, issued_month)  # fmt: skip
 
 
 def _find_type(lines: list[str]) -> tuple[int, str | None, int | None]:
@@ -223,16 +231,27 @@ def _find_type(lines: list[str]) -> tuple[int, str | None, int | None]:
     return 0, None, None
 
 
-def _header(lines: list[str]) -> tuple[list[str], str | None, str | None, date | None]:
-    issuer, number, place, issued_on = [], None, None, None
+def _header(lines: list[str]) -> tuple[list[str], str | None, str | None, date | None, str | None]:
+    issuer: list[str] = []
+    number, place, issued_on, month = None, None, None, None
     for line in lines:
+        line = line.lstrip("/\\|-–•*_ ")  # a stray mark before the issuer's first line
         folded = fold(line)
         if match := _PLACE_DATE.match(line):
             place = match.group(1).strip()
+            if match.group(2) is None:
+                if 1 <= int(match.group(3)) <= 12:
+                    month = f"{match.group(4)}-{int(match.group(3)):02d}"
+                continue
             try:
                 issued_on = date(int(match.group(4)), int(match.group(3)), int(match.group(2)))
             except ValueError:
                 issued_on = None
+            continue
+        if match := _NUMBER_LINE.match(line):  # the number line, numbered or not, is never part of the issuer
+            given = re.sub(r"\s*([-/])\s*", r"\1", match.group(1)).strip(" .,")  # "183 -KH/…" → "183-KH/…"
+            if number is None and given[:1].isdigit():
+                number = given.split()[0]
             continue
         if number is None and (match := _NUMBER.search(line)):
             number = match.group(1).strip(" .,")
@@ -245,7 +264,7 @@ def _header(lines: list[str]) -> tuple[list[str], str | None, str | None, date |
             continue
         if _capitals(line) and len(line) < 80:
             issuer.append(line)
-    return issuer, number, place, issued_on
+    return issuer, number, place, issued_on, month
 
 
 def _roman(line: str) -> re.Match[str] | None:
@@ -360,6 +379,9 @@ def _in_sentence(sentence: str, reference: int | None, section: str) -> list[Fou
                 continue
             rhythm = _rhythm_near(sentence[: match.start()][-60:]) if kind == "deadline" else None
             found.append(Found(kind, match.group(0), on, sentence, rhythm, section))
+    for match in _RELATIVE_DEADLINE.finditer(sentence):
+        if not any(start <= match.start() < end for start, end in taken):
+            found.append(Found("deadline", match.group(0), None, sentence, None, section))
     for rhythm, pattern in _RHYTHMS:
         if pattern.search(sentence) and "báo cáo" in sentence.lower():
             found.append(Found("rhythm", pattern.search(sentence).group(0), None, sentence, rhythm, section))  # type: ignore[union-attr]
@@ -401,19 +423,48 @@ def _unnumbered(sentence: str) -> str:
     return re.sub(r"^(?:\(?[0-9ivxIVX]+[.)\-]|\d+(?:\.\d+)+\.?|[a-zđ]\))\s*", "", sentence)
 
 
+_CLOSING = re.compile(r"^(?:Trên đây là|Trên đây|Nhận được (?:kế hoạch|văn bản|công văn) này)", re.IGNORECASE)
+_REQUEST = re.compile(r"^(?:Đề nghị|Giao|Yêu cầu|Đối với)\s", re.IGNORECASE)
+_NOT_ADDRESSEE = re.compile(r"^(?:Kinh phí|Chế độ (?:thông tin,? )?báo cáo|Thời gian|Tiến độ|Hồ sơ|Tài liệu|Lưu ý)\b",
+                            re.IGNORECASE)  # fmt: skip
+
+
+def _items(section: Section, path: str) -> list[tuple[str, str]]:
+    """One item per child, plus one per paragraph that addresses someone else ("Đề nghị …", "Giao …"); the closing
+    formula ("Trên đây là kế hoạch …") and what follows it belong to nobody."""
+    items: list[tuple[str, str]] = []
+    own: list[str] = [f"{section.number} {section.title}".strip()] if path else []
+    for paragraph in section.text:
+        if _CLOSING.match(paragraph):
+            break
+        if _REQUEST.match(paragraph):
+            items.append((path or section.number, paragraph))
+        else:
+            own.append(paragraph)
+    own += [f"- {bullet}" for bullet in section.bullets]
+    for child in section.children:
+        own.append(child.full_text())
+    body = "\n".join(part for part in own if part)
+    return ([(path, body)] if path and body else []) + items
+
+
 def _excerpts(sections: list[Section], dates: list[Found]) -> list[Excerpt]:
     """The organising section's items, each an excerpt for its addressee ("Đối với …", or the item's subject)."""
     organising = next((s for s in sections if "to chuc thuc hien" in fold(s.title) or "trach nhiem" in fold(s.title)),
                       None)  # fmt: skip
     if organising is None:
         return []
-    items: list[tuple[str, str]] = [(f"{organising.number} {child.number}", child.full_text())
-                                    for child in organising.children]  # fmt: skip
+    items: list[tuple[str, str]] = []
+    for child in organising.children:
+        items += _items(child, f"{organising.number} {child.number}")
     items += [(organising.number, f"- {bullet}") for bullet in organising.bullets]
+    items += _items(Section(organising.number, "", 1, organising.text), "")
     excerpts = []
     for section, body in items:
         head = body.split("\n", 1)[0]
         head = re.sub(r"^[\dIVX().\-\s]+", "", head)
+        if _NOT_ADDRESSEE.match(head):
+            continue
         match = re.match(r"^(?:Đối với|Giao)\s+(.+?)(?::|$|;)", head, re.IGNORECASE) or re.search(
             r"\b(?:đề nghị|giao|yêu cầu)\s+(.+?)(?=\s(?:xây dựng|triển khai|chủ trì|tổ chức thực hiện|thực hiện|"
             r"chịu trách nhiệm|báo cáo|phối hợp)\b|[:;]|$)", head, re.IGNORECASE)  # fmt: skip
