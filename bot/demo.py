@@ -34,6 +34,8 @@ async def prepare_demo(app: App) -> None:
         )
         if not await schedules.active(session):
             await _demo_schedules(session)
+            for add_sample in app.registry.samples:  # each area's sample data (a published plan …), once
+                await add_sample(session, utcnow())
         if identity is not None and identity.person_id is not None:
             return
         unit = await by_code(session, DEMO_UNIT)

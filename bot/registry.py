@@ -9,7 +9,10 @@ import argparse
 import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.context import Ctx
@@ -85,6 +88,7 @@ class Registry:
     cli_groups: dict[str, str] = field(default_factory=dict)  # group → help
     cli_verbs: dict[tuple[str, str], CliVerb] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
+    samples: list[Callable[[AsyncSession, datetime], Awaitable[None]]] = field(default_factory=list)  # demo data
 
     def add_command(self, command: Command) -> None:
         for name in (command.name, *command.aliases):

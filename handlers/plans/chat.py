@@ -10,6 +10,7 @@ import re
 import zipfile
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from docx import Document as WordDocument
@@ -368,7 +369,17 @@ def _pieces(section: dict[str, Any]) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
+SAMPLE = Path(__file__).with_name("samples") / "ke-hoach-tam-ky-2024.txt"
+
+
+async def publish_sample(session: AsyncSession, now: Any) -> None:
+    """The demo's plan: a real one of the genre (Tam Kỳ's 2024 plan), published so /kehoach has something to read."""
+    plan = await stage(session, SAMPLE.name, document_text(SAMPLE.name, SAMPLE.read_bytes()), None, None, now)
+    await confirm(session, plan, with_schedules=False, root_unit_id=None, now=now)
+
+
 def register(registry: Registry) -> None:
+    registry.samples.append(publish_sample)
     registry.add_command(Command("kehoach", plans_command, N_("Plans and directives"), menu=N_("Plans"), menu_rank=40,
                                  aliases=("plans",)))  # fmt: skip
     for suffix in PLAN_FILES:
