@@ -23,6 +23,7 @@ class App:
         self, settings: Settings, *, database_url: str | None = None, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.db = Database(database_url or settings.effective_database_url, pool_size=settings.database_pool_size)
         self.cipher = Cipher(settings.data_key.get_secret_value() if settings.data_key else None)
         self.registry = build_registry()

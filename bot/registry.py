@@ -10,7 +10,7 @@ import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,19 @@ from bot.engine.forms import Form
 from bot.engine.runner import OptionsSource, Validator
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from storage.crypto import Cipher
+    from storage.db import Database
+
+
+class Runtime(Protocol):
+    """What a CLI verb or a background job is given: the running app's database, settings, cipher and clock
+    (``bot.app.App`` is one; the protocol keeps the registry below the composition root)."""
+
+    db: Database
+    settings: Settings
+    cipher: Cipher
+    clock: Callable[[], datetime]
+
 
 CommandHandler = Callable[[Ctx, str], Awaitable[None]]
 SubmitHandler = Callable[[Ctx, dict[str, Any], dict[str, Any]], Awaitable[None]]
@@ -62,7 +74,7 @@ class CliVerb:
     group: str
     action: str
     help: str
-    run: Callable[[App | None, argparse.Namespace], Awaitable[None]]
+    run: Callable[[Runtime | None, argparse.Namespace], Awaitable[None]]
     arguments: Callable[[argparse.ArgumentParser], None] | None = None
     database: bool = True
 
@@ -74,7 +86,7 @@ class Job:
 
     name: str
     every: Callable[[Settings], float]
-    run: Callable[[App], Awaitable[int]]
+    run: Callable[[Runtime], Awaitable[int]]
 
 
 @dataclass

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.i18n import I18n
-from bot.registry import CliVerb, Registry, cli_actor
+from bot.registry import CliVerb, Registry, Runtime, cli_actor
 from handlers.announcements import broadcasts
 from storage.types import utcnow
 
-if TYPE_CHECKING:
-    from bot.app import App
 
-
-async def broadcast(app: App | None, args: argparse.Namespace) -> None:
+async def broadcast(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     async with app.db.transaction() as session:
         if args.action == "status":

@@ -5,20 +5,16 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot.registry import CliVerb, Registry, cli_actor
+from bot.registry import CliVerb, Registry, Runtime, cli_actor
 from storage import audit
 from storage.people import Role, create_invite, display_code
 from storage.types import utcnow
 from storage.unit_sources import csv_units, vietnam_units
 from storage.units import require, upsert_units
 
-if TYPE_CHECKING:
-    from bot.app import App
 
-
-async def import_units(app: App | None, args: argparse.Namespace) -> None:
+async def import_units(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     rows = list(vietnam_units(args.province)) if args.action == "import-vn" else csv_units(args.file)
     async with app.db.transaction() as session:
@@ -26,7 +22,7 @@ async def import_units(app: App | None, args: argparse.Namespace) -> None:
     print(f"units: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
 
 
-async def create_invites(app: App | None, args: argparse.Namespace) -> None:
+async def create_invites(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     settings = app.settings
     async with app.db.transaction() as session:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot.registry import CliVerb, Registry, cli_actor
+from bot.registry import CliVerb, Registry, Runtime, cli_actor
 from handlers.plans.chat import confirm, document_text, stage
 from handlers.plans.reader import read_plan
 from storage import audit
 from storage.types import utcnow
 from storage.units import require
 
-if TYPE_CHECKING:
-    from bot.app import App
 
-
-async def parse(app: App | None, args: argparse.Namespace) -> None:
+async def parse(app: Runtime | None, args: argparse.Namespace) -> None:
     plan = read_plan(document_text(args.file.name, args.file.read_bytes()))
     if args.format == "json":
         print(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
@@ -32,7 +28,7 @@ async def parse(app: App | None, args: argparse.Namespace) -> None:
         print(f"  {found.kind:9s} {found.on or found.rhythm}  « {found.sentence[:90]} »")
 
 
-async def publish(app: App | None, args: argparse.Namespace) -> None:
+async def publish(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     text = document_text(args.file.name, args.file.read_bytes())
     async with app.db.transaction() as session:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.i18n import I18n
-from bot.registry import CliVerb, Registry, cli_actor
+from bot.registry import CliVerb, Registry, Runtime, cli_actor
 from handlers.register.exports import register_rows, register_to_csv
 from handlers.register.sheet import template, workbook
 from handlers.register.sheet_import import import_rows, report, stage
@@ -17,16 +16,13 @@ from storage.overseas import Actor
 from storage.types import utcnow
 from storage.units import require
 
-if TYPE_CHECKING:
-    from bot.app import App
 
-
-async def write_template(app: App | None, args: argparse.Namespace) -> None:
+async def write_template(app: Runtime | None, args: argparse.Namespace) -> None:
     args.output.write_bytes(template())
     print(f"template written to {args.output}")
 
 
-async def import_list(app: App | None, args: argparse.Namespace) -> None:
+async def import_list(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     i18n = I18n(app.settings.default_language)
     actor = Actor(None, cli_actor())
@@ -46,7 +42,7 @@ async def import_list(app: App | None, args: argparse.Namespace) -> None:
     print(f"{added} record(s) imported into {unit.code} {unit.name}")
 
 
-async def export_register(app: App | None, args: argparse.Namespace) -> None:
+async def export_register(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     rows = await register_rows(app.db, app.cipher, args.unit, actor_label=cli_actor())
     output = args.output or Path(f"kieubao-{args.unit or 'tat-ca'}.{args.format}")

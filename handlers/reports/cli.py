@@ -8,13 +8,12 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.i18n import I18n
-from bot.registry import CliVerb, Registry, cli_actor
+from bot.registry import CliVerb, Registry, Runtime, cli_actor
 from handlers.reports.exports import activity_rows, to_csv, to_json
 from handlers.reports.reminders import sweep
 from handlers.reports.schedule_admin import describe
@@ -25,11 +24,8 @@ from storage.periods import parse_deadline, parse_offsets
 from storage.types import utcnow
 from storage.units import require
 
-if TYPE_CHECKING:
-    from bot.app import App
 
-
-async def kinds(app: App | None, args: argparse.Namespace) -> None:
+async def kinds(app: Runtime | None, args: argparse.Namespace) -> None:
     """Edits reach running bots within their catalogue cache time (30 s)."""
     assert app is not None
     async with app.db.transaction() as session:
@@ -53,7 +49,7 @@ async def kinds(app: App | None, args: argparse.Namespace) -> None:
               f"{'' if kind.active else ' (disabled)'}")  # fmt: skip
 
 
-async def export_activities(app: App | None, args: argparse.Namespace) -> None:
+async def export_activities(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     rows = await activity_rows(app.db, args.unit, actor_label=cli_actor())
     text = to_csv(rows) if args.format == "csv" else to_json(rows)
@@ -64,7 +60,7 @@ async def export_activities(app: App | None, args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
-async def schedule(app: App | None, args: argparse.Namespace) -> None:
+async def schedule(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     i18n = I18n(app.settings.default_language)
     actor = cli_actor()
@@ -97,7 +93,7 @@ async def schedule(app: App | None, args: argparse.Namespace) -> None:
         print(f"{'added' if args.action == 'add' else 'changed'}: {saved.code} {describe(i18n, saved)}")
 
 
-async def summary(app: App | None, args: argparse.Namespace) -> None:
+async def summary(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     zone = ZoneInfo(app.settings.timezone)
     today = utcnow().astimezone(zone).date()
@@ -118,7 +114,7 @@ async def summary(app: App | None, args: argparse.Namespace) -> None:
         print(f"written: {target}", file=sys.stderr)
 
 
-async def reminders(app: App | None, args: argparse.Namespace) -> None:
+async def reminders(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     result = await sweep(app.db, app.settings, utcnow())
     print(f"reminders: {result.reminded_units} unit(s), {result.digests} digest(s), "

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -25,14 +24,11 @@ from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
 from bot.notify import EVERGREEN, write
-from bot.registry import Job, Registry
+from bot.registry import Job, Registry, Runtime
 from storage import schedules
 from storage.db import Database
 from storage.models import ReminderLog, ReportSchedule
 from storage.periods import Period, due_offset, periods_in_window
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -225,8 +221,8 @@ async def digest(
                                   every_messenger, reply)  # fmt: skip
 
 
-async def sweep_job(app: App) -> int:
-    result = await sweep(app.db, app.settings, app.pipeline.clock())
+async def sweep_job(app: Runtime) -> int:
+    result = await sweep(app.db, app.settings, app.clock())
     if result.messages:
         log.info("reminders: %d unit(s), %d digest(s), %d message(s)", result.reminded_units, result.digests,
                  result.messages)  # fmt: skip
