@@ -5,7 +5,7 @@ it stored. Compared exactly; ``pytest --update-golden`` writes them anew (then r
 Scenario files (``tests/golden/scenarios/NAME.txt``):
     @at 2026-12-02T09:30:00+07:00        the frozen instant (each line moves it on by one second)
     @person mai officer 20341 Đỗ Thị Mai  someone who joins with an invite code (joining is part of the transcript)
-    @schedule monthly 48                  a monthly report for the communes under unit 48, due 7 days after
+    @schedule month 48                    a monthly report for the communes under unit 48, due 7 days after
     @stored activity_reports: kind_code, title, …   rows of a table to write out at the end (columns named)
     mai> /baocao                          a line typed by mai (``<code>`` is mai's invite code)
 """
