@@ -13,6 +13,7 @@ from bot.engine.runner import Input
 from bot.menus import ask_for_code, show_menu
 from bot.notify import EVERGREEN
 from bot.registry import Registry
+from storage.conversations import set_unreachable
 
 
 class Router:
@@ -22,7 +23,9 @@ class Router:
 
     async def route(self, ctx: Ctx, event: Inbound) -> None:
         """Sends the update where it belongs: a button, a command, a form's answer, a file, a menu choice."""
-        if event.callback is not None:
+        if event.membership is not None:  # blocked or unblocked: nothing to answer, only who can be reached
+            await set_unreachable(ctx.tx, ctx.identity.id, ctx.now if event.membership == "left" else None)
+        elif event.callback is not None:
             await self._on_callback(ctx, event.callback)
         elif event.command is not None:
             name, args = event.command

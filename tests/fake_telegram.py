@@ -145,6 +145,8 @@ class FakeTelegram:
         self._next_message = itertools.count(1)
         self._next_callback = itertools.count(1)
         self._changed = asyncio.Condition()
+        self._wakers: set[asyncio.Task[None]] = set()  # kept so they are not collected before they run
+        self.allowed_updates: set[str] = set()  # empty: every kind
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
         self._delivered = 0
@@ -249,7 +251,31 @@ class FakeTelegram:
         return update_id
 
     def block(self, user_id: int) -> None:
+        """The person blocks the bot: sends to them get 403, and the bot is told at once (``my_chat_member``)."""
         self.user(user_id).blocked = True
+        self._membership(user_id, "member", "kicked")
+
+    def unblock(self, user_id: int) -> None:
+        self.user(user_id).blocked = False
+        self._membership(user_id, "kicked", "member")
+
+    def _membership(self, user_id: int, old: str, new: str) -> None:
+        user = self.user(user_id)
+        me = {"id": 123456, "is_bot": True, "first_name": "CauNoi", "username": "CauNoiBot"}
+        member = {
+            "kicked": {"status": "kicked", "user": me, "until_date": 0},
+            "member": {"status": "member", "user": me},
+        }
+        change = {"chat": self._chat(user), "from": self._from(user), "date": int(time.time()),
+                  "old_chat_member": member[old], "new_chat_member": member[new]}  # fmt: skip
+        update_id = next(self._next_update)
+        self.history[update_id] = {"update_id": update_id, "my_chat_member": change}
+        self.updates.append(dict(self.history[update_id]))
+        self._wakers.add(asyncio.get_running_loop().create_task(self._wake()))
+
+    async def _wake(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     def flood(self, user_id: int, retry_after: int = 1, times: int = 1) -> None:
         self.user(user_id).flood.extend([retry_after] * times)
@@ -391,12 +417,16 @@ class FakeTelegram:
             )
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
+        if "allowed_updates" in params:  # as Telegram: a kind of update not asked for is never delivered
+            allowed = params["allowed_updates"]
+            self.allowed_updates = set(json.loads(allowed) if isinstance(allowed, str) else allowed)
         if offset:
             self._delivered = max(self._delivered, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         deadline = time.monotonic() + min(timeout, 2.0)
         async with self._changed:
             while True:
+                self.updates = [u for u in self.updates if self._asked_for(u)]
                 pending = [u for u in self.updates if u["update_id"] >= offset]
                 if pending or time.monotonic() >= deadline:
                     break
@@ -404,7 +434,10 @@ class FakeTelegram:
                     await asyncio.wait_for(self._changed.wait(), max(0.01, deadline - time.monotonic()))
                 except TimeoutError:
                     break
-        return [u for u in self.updates if u["update_id"] >= offset][:100]
+        return [u for u in self.updates if u["update_id"] >= offset and self._asked_for(u)][:100]
+
+    def _asked_for(self, update: dict[str, Any]) -> bool:
+        return not self.allowed_updates or set(update) - {"update_id"} <= self.allowed_updates
 
     async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         secret = params.get("secret_token")

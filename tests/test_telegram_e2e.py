@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
+from handlers.announcements import broadcasts
 from storage.models import ActivityReport, AuditEntry, ChannelIdentity, OutboxMessage
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import BotProcess, BotTask, eventually, free_port, invite, seed_units
@@ -261,3 +262,30 @@ async def test_blocked_user_is_marked_unreachable_and_flood_is_retried(
     async with app.db.transaction() as session:
         statuses = set((await session.scalars(select(OutboxMessage.status))).all())
     assert "unreachable" in statuses
+
+
+async def test_a_person_who_blocks_the_bot_is_unreachable_before_any_send(
+    app: App, telegram: FakeTelegram, polling_bot: tuple[BotProcess, str]
+) -> None:
+    """Telegram tells the bot when it is blocked (``my_chat_member``): the person is marked at once, leaves the
+    audiences that count the reachable, and costs no failed send; unblocking makes them reachable again."""
+    _, code = polling_bot
+    chat = Chat(telegram, OFFICER)
+    await chat.send(f"/start {code}", "Họ và tên")
+    await chat.send("Lê Minh", "Cảm ơn")
+
+    async def unreachable(expected: bool) -> bool | None:
+        async with app.db.transaction() as session:
+            identity = await session.scalar(select(ChannelIdentity))
+            return True if identity is not None and (identity.unreachable_at is not None) == expected else None
+
+    await outbox_drained(app)  # the welcome's last message is out before the block
+    seen = len(telegram.sent)
+    telegram.block(OFFICER)
+    await eventually(lambda: unreachable(True), "the blocked person marked unreachable")
+    async with app.db.transaction() as session:
+        targets = await broadcasts.recipients(session, broadcasts.Audience())
+    assert [target.identity for target in targets] == [None]  # counted in the audience, with nobody to reach
+    assert len(telegram.sent) == seen and not telegram.errors  # nothing was sent, nothing failed
+    telegram.unblock(OFFICER)
+    await eventually(lambda: unreachable(False), "the person reachable again")

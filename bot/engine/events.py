@@ -29,6 +29,7 @@ class Inbound:
     unsupported: bool = False
     display_name: str | None = None
     language_code: str | None = None
+    membership: str | None = None  # "left" (the person blocked the bot) or "joined" (unblocked it): no reply
 
     @property
     def command(self) -> tuple[str, str] | None:
