@@ -84,6 +84,9 @@ async def test_announcement_with_receipts(app: App) -> None:
     assert "Thông báo của Quản Trị" in van.out[-1]
     assert "đã ghi nhận" in (await mai.say("/danhan 1")).lower()
     assert "Đã ghi nhận trước đó" in await mai.say("/danhan 1")
+    for missing in ("/danhan 2", "/danhan 99999999999999999999"):  # no such announcement: not "already recorded"
+        assert "Không có thông báo #" in await mai.say(missing)
+    assert "Không có thông báo #1 nào gửi tới anh/chị" in await admin.say("/danhan 1")  # not in its audience
     status = await admin.say("/thongbao 1")
     assert "2 người nhận — đã gửi 2" in status and "đã xác nhận 1" in status and "Chưa xác nhận: Phan Văn Vân" in status
     assert "Đã gửi lại cho 1 người" in await admin.say("gửi lại cho người chưa xác nhận")

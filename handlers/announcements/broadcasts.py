@@ -125,15 +125,17 @@ async def send(
     return broadcast
 
 
-async def acknowledge(session: AsyncSession, broadcast_id: int, person_id: int, now: datetime) -> bool:
-    """True the first time; pressing "Đã nhận" again changes nothing."""
+async def acknowledge(session: AsyncSession, broadcast_id: int, person_id: int, now: datetime) -> bool | None:
+    """True the first time; False when already recorded (pressing "Đã nhận" again changes nothing); None when the
+    announcement was not sent to this person (or does not exist)."""
+    recipient = (BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.person_id == person_id)
     result = await session.execute(
-        update(BroadcastRecipient)
-        .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.person_id == person_id,
-               BroadcastRecipient.acknowledged_at.is_(None))
+        update(BroadcastRecipient).where(*recipient, BroadcastRecipient.acknowledged_at.is_(None))
         .values(acknowledged_at=now)
     )  # fmt: skip
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if result.rowcount:  # type: ignore[attr-defined]
+        return True
+    return False if await session.scalar(select(BroadcastRecipient.person_id).where(*recipient)) else None
 
 
 @dataclass

@@ -124,8 +124,11 @@ async def acknowledge_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     text = args.strip()
     wanted = record_id(text)
-    first = await broadcasts.acknowledge(ctx.session, wanted, ctx.person.id, ctx.now) if wanted is not None else False
-    ctx.say(ctx.t("Thank you; your receipt is recorded.") if first else ctx.t("Already recorded. Thank you."))
+    first = await broadcasts.acknowledge(ctx.session, wanted, ctx.person.id, ctx.now) if wanted is not None else None
+    if first is None:
+        ctx.say(ctx.t("There is no announcement #{id} addressed to you.", id=text[:12]))
+    else:
+        ctx.say(ctx.t("Thank you; your receipt is recorded.") if first else ctx.t("Already recorded. Thank you."))
     await ctx.services.reshow_form(ctx)
 
 
