@@ -13,7 +13,7 @@ from bot.engine.runner import Input
 from bot.menus import ask_for_code, show_menu
 from bot.notify import EVERGREEN
 from bot.registry import Registry
-from storage.conversations import set_unreachable
+from storage.outbox import mark_unreachable
 
 
 class Router:
@@ -23,8 +23,9 @@ class Router:
 
     async def route(self, ctx: Ctx, event: Inbound) -> None:
         """Sends the update where it belongs: a button, a command, a form's answer, a file, a menu choice."""
-        if event.membership is not None:  # blocked or unblocked: nothing to answer, only who can be reached
-            await set_unreachable(ctx.tx, ctx.identity.id, ctx.now if event.membership == "left" else None)
+        if event.membership is not None:  # nothing to answer; unblocking needs nothing more (every update is reachable)
+            if event.membership == "left":  # blocked: as a 403 would, but before any failed send
+                await mark_unreachable(ctx.session, event.channel, event.chat_id, ctx.now, "blocked the bot")
         elif event.callback is not None:
             await self._on_callback(ctx, event.callback)
         elif event.command is not None:

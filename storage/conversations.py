@@ -204,10 +204,3 @@ async def prune_processed(session: AsyncSession, older_than: datetime) -> int:
     """Forgets update keys older than the retention period (platforms stop redelivering long before)."""
     result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < older_than))
     return result.rowcount  # type: ignore[attr-defined]
-
-
-async def set_unreachable(tx: Transaction, identity_id: int, since: datetime | None) -> None:
-    """A person blocked the bot (``since`` = when) or unblocked it (None): audiences and reminders count them so,
-    without a failed send first."""
-    await tx.session.execute(update(ChannelIdentity).where(ChannelIdentity.id == identity_id)
-                             .values(unreachable_at=since))  # fmt: skip

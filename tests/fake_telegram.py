@@ -242,11 +242,15 @@ class FakeTelegram:
             self.updates.append(dict(self.history[update_id]))
             self._changed.notify_all()
 
-    async def _enqueue(self, payload: dict[str, Any]) -> int:
+    def _queue(self, payload: dict[str, Any]) -> int:
         update_id = next(self._next_update)
+        self.history[update_id] = {"update_id": update_id, **payload}
+        self.updates.append(dict(self.history[update_id]))
+        return update_id
+
+    async def _enqueue(self, payload: dict[str, Any]) -> int:
         async with self._changed:
-            self.history[update_id] = {"update_id": update_id, **payload}
-            self.updates.append(dict(self.history[update_id]))
+            update_id = self._queue(payload)
             self._changed.notify_all()
         return update_id
 
@@ -268,10 +272,10 @@ class FakeTelegram:
         }
         change = {"chat": self._chat(user), "from": self._from(user), "date": int(time.time()),
                   "old_chat_member": member[old], "new_chat_member": member[new]}  # fmt: skip
-        update_id = next(self._next_update)
-        self.history[update_id] = {"update_id": update_id, "my_chat_member": change}
-        self.updates.append(dict(self.history[update_id]))
-        self._wakers.add(asyncio.get_running_loop().create_task(self._wake()))
+        self._queue({"my_chat_member": change})  # block() is called outside the loop's await: wake the readers
+        waker = asyncio.get_running_loop().create_task(self._wake())
+        self._wakers.add(waker)
+        waker.add_done_callback(self._wakers.discard)
 
     async def _wake(self) -> None:
         async with self._changed:

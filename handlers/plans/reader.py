@@ -429,23 +429,16 @@ _NOT_ADDRESSEE = re.compile(r"^(?:Kinh phí|Chế độ (?:thông tin,? )?báo c
                             re.IGNORECASE)  # fmt: skip
 
 
-def _items(section: Section, path: str) -> list[tuple[str, str]]:
-    """One item per child, plus one per paragraph that addresses someone else ("Đề nghị …", "Giao …"); the closing
-    formula ("Trên đây là kế hoạch …") and what follows it belong to nobody."""
-    items: list[tuple[str, str]] = []
-    own: list[str] = [f"{section.number} {section.title}".strip()] if path else []
-    for paragraph in section.text:
+def _paragraphs(text: list[str]) -> tuple[list[str], list[str]]:
+    """A section's own paragraphs, and those that ask someone else ("Đề nghị …", "Giao …"): each of these is an
+    excerpt of its own. The closing formula ("Trên đây là kế hoạch …") and what follows it belong to nobody."""
+    own: list[str] = []
+    requests: list[str] = []
+    for paragraph in text:
         if _CLOSING.match(paragraph):
             break
-        if _REQUEST.match(paragraph):
-            items.append((path or section.number, paragraph))
-        else:
-            own.append(paragraph)
-    own += [f"- {bullet}" for bullet in section.bullets]
-    for child in section.children:
-        own.append(child.full_text())
-    body = "\n".join(part for part in own if part)
-    return ([(path, body)] if path and body else []) + items
+        (requests if _REQUEST.match(paragraph) else own).append(paragraph)
+    return own, requests
 
 
 def _excerpts(sections: list[Section], dates: list[Found]) -> list[Excerpt]:
@@ -456,9 +449,13 @@ def _excerpts(sections: list[Section], dates: list[Found]) -> list[Excerpt]:
         return []
     items: list[tuple[str, str]] = []
     for child in organising.children:
-        items += _items(child, f"{organising.number} {child.number}")
+        path = f"{organising.number} {child.number}"
+        own, requests = _paragraphs(child.text)
+        parts = [f"{child.number} {child.title}".strip(), *own, *(f"- {b}" for b in child.bullets)]
+        items.append((path, "\n".join(part for part in parts + [c.full_text() for c in child.children] if part)))
+        items += [(path, request) for request in requests]
     items += [(organising.number, f"- {bullet}") for bullet in organising.bullets]
-    items += _items(Section(organising.number, "", 1, organising.text), "")
+    items += [(organising.number, request) for request in _paragraphs(organising.text)[1]]
     excerpts = []
     for section, body in items:
         head = body.split("\n", 1)[0]
