@@ -111,8 +111,10 @@ def test_a_plan_in_another_style() -> None:
     found = {(d.kind, d.on) for d in plan.dates}
     assert ("deadline", date(2026, 2, 28)) in found  # no year written: the document's year
     assert ("event", date(2026, 2, 20)) in found and ("citation", date(2022, 9, 14)) in found
-    assert ("event", date(2026, 2, 1)) in found  # "trong tháng 02/2026"
-    communes = next(e for e in plan.excerpts if "commune" in e.levels)
+    assert ("deadline", date(2026, 2, 28)) in found  # "lập danh sách trong tháng 02/2026": due by its last day
+    assert any(d.period == "2026-02" and d.kind == "deadline" for d in plan.dates)
+    hamlets, communes = (e for e in plan.excerpts if "commune" in e.levels)  # tổ dân phố: through their commune
+    assert hamlets.addressee == "các tổ dân phố" and [(d.on, d.rhythm) for d in hamlets.deadlines] == [(None, "month")]
     assert [(d.on, d.rhythm) for d in communes.deadlines] == [(date(2026, 12, 15), "year")]
     assert plan.signer[-1] == "Lê Thị Hoa"
 

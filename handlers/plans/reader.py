@@ -11,12 +11,25 @@ Pure text in, plain data out: the same reader serves chat, the command line and 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from handlers.plans.assignments import (
+    Excerpt,
+    Line,
+    levels_of,
+    organising_items,
+    split_requests,
+    task_blocks,
+    unnumbered,
+)
+from handlers.plans.dates import Found, in_sentence, in_time_line, sentences, time_value
 from storage.text import fold
+
+__all__ = ["Excerpt", "Found", "Plan", "Section", "levels_of", "read_plan"]
 
 DOC_TYPES = ("ke hoach", "chi thi", "huong dan", "thong bao", "cong van", "quyet dinh", "nghi quyet", "bao cao",
              "chuong trinh", "ket luan", "thong tri")  # fmt: skip
@@ -34,35 +47,10 @@ _NUMBER_LINE = re.compile(r"^\W*Số\s*:?\s*(.*)$", re.IGNORECASE)  # "Số: 16/
 _NUMBER = re.compile(r"\bSố\s*:?\s*([0-9][\w\-/.ĐđÀ-ỹ]*)", re.IGNORECASE)
 _NOISE = re.compile(r"^(?:trang\s*\d+(?:\s*/\s*\d+)?|-?\s*\d{1,3}\s*-?|page \d+)$", re.IGNORECASE)
 
-# Dates: "ngày 10/6/2024", "10/6", "ngày 15 tháng 11 năm 2021", "tháng 02/2022".
-_DATE_NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}|\d{2}))?(?![\d/])")
-_DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\d{4}))?", re.IGNORECASE)
-_MONTH_YEAR = re.compile(r"tháng\s+(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
-_DEADLINE_CUE = re.compile(r"(trước|chậm nhất|hạn chót|hạn cuối|hạn|không quá|trong thời hạn|xong trước|kịp)"
-                           r"[\s,(]*(ngày)?\s*$", re.IGNORECASE)  # fmt: skip
-_RELATIVE_DEADLINE = re.compile(  # a deadline counted from an event: kept with no date and its own words
-    r"\b(?:trong (?:thời hạn|vòng)|chậm nhất(?: là| sau)?|không quá|sau)\s+\d{1,3}\s+ngày(?: làm việc)?"
-    r"(?:\s+(?:kể từ|sau khi|trước)[^,;.()]{0,60})?|\btrước ngày [^\d,;.()]{3,40}?\s+\d{1,3}\s+ngày\b",
-    re.IGNORECASE,
-)
-_CITATION_CUE = re.compile(r"(số\s*[\w\-/.]+|[\w]+-[A-ZĐ]+/[\w\-]+|/[A-ZĐ]+[\w\-]*|ban hành|ký)\s*,?\s*(ngày)?\s*$")
-_RHYTHMS = (
-    ("month", re.compile(r"\bh[aằ]ng tháng\b|\bmỗi tháng\b|\bđịnh kỳ tháng\b", re.IGNORECASE)),
-    ("quarter", re.compile(r"\bh[aằ]ng quý\b|\bmỗi quý\b|\bquý\b(?=[^.;]*\bbáo cáo)|(?<=tháng, )quý\b", re.IGNORECASE)),
-    ("half", re.compile(r"\b6 tháng\b|\bsáu tháng\b|\bsơ kết\b", re.IGNORECASE)),
-    ("year", re.compile(r"\bh[aằ]ng năm\b|\bmỗi năm\b|\b6 tháng và năm\b|\bbáo cáo năm\b|\btổng kết năm\b|"
-                        r"\bvà năm \d{4}\b", re.IGNORECASE)),
-)  # fmt: skip
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-ZĐÀ-Ỹ\-–(])")
-
-LEVEL_CUES = (  # (unit level, folded words that name addressees of that level)
-    ("commune", ("cac xa", "xa, phuong", "xa phuong", "phuong, thi tran", "thi tran", "cap xa", "co so",
-                 "cac phuong", "ban cong tac mat tran")),
-    ("district", ("cac huyen", "huyen, thi xa", "cap huyen", "quan, huyen", "huyen, thanh", "thanh, thi")),
-    ("member", ("to chuc thanh vien", "doan the", "chinh tri - xa hoi", "chinh tri xa hoi", "lien hiep cac to chuc",
-                "hoi huu nghi")),
-    ("standing", ("ban thuong truc", "thuong truc uy ban", "ban dan chu", "ban tuyen giao", "van phong")),
-)  # fmt: skip
+_LETTER_SECTION = re.compile(r"^([A-DĐ])\s*[.)]\s+(\S.*)$")  # "B. NỘI DUNG, NHIỆM VỤ" above the Roman sections
+_MOTTO = ("cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do", "dang cong san viet nam", "chu nghia viet nam")
+_BARE_NUMBER = re.compile(r"^(?:[IVX]{1,4}|[A-DĐ]|\d{1,2}(?:\.\d{1,2})*)\s*[.)]$|^[a-zđ]\)$")
+CELL = "|"  # a table cell's edge in the cleaned lines: never joined across
 
 
 @dataclass
@@ -78,27 +66,6 @@ class Section:
         parts = [f"{self.number} {self.title}".strip(), *self.text, *(f"- {b}" for b in self.bullets)]
         parts += [child.full_text() for child in self.children]
         return "\n".join(part for part in parts if part)
-
-
-@dataclass
-class Found:
-    """A date in the text: what it is, when it is (None for a rhythm), and the sentence it comes from."""
-
-    kind: str  # deadline | event | citation | rhythm
-    text: str
-    on: date | None
-    sentence: str
-    rhythm: str | None = None
-    section: str = ""
-
-
-@dataclass
-class Excerpt:
-    addressee: str
-    levels: list[str]
-    section: str
-    text: str
-    deadlines: list[Found] = field(default_factory=list)
 
 
 @dataclass
@@ -152,8 +119,9 @@ def _dates_to_iso(value: Any) -> None:
 def _strip_marks(line: str) -> str:
     line = re.sub(r"\[([^\]]*)\]\((?:mailto:)?[^)]*\)", r"\1", line)  # [text](link)
     line = re.sub(r"^\s*#{1,6}\s*", "", line)
+    line = re.sub(r"^\s*\*\s+(?=\S)", "- ", line)  # a Markdown bullet
     line = re.sub(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
-    line = line.replace("**", "").replace("\t", " ")
+    line = line.replace("*", " ").replace("\t", " ")  # a mark left unpaired ("*Đơn vị chủ trì: *Sở Tư pháp")
     return re.sub(r"\s+", " ", line).strip()
 
 
@@ -165,25 +133,62 @@ def _capitals(line: str) -> bool:
 def _is_heading(line: str) -> bool:
     return bool(_ROMAN_HEAD.match(line) and _ROMAN_HEAD.match(line).group(1)) or bool(  # type: ignore[union-attr]
         _ARABIC_HEAD.match(line) or _SUB_HEAD.match(line) or _PAREN_HEAD.match(line) or _BULLET.match(line)
-        or _LETTER_HEAD.match(line)
+        or _LETTER_HEAD.match(line) or (_LETTER_SECTION.match(line) and _capitals(line))
     )  # fmt: skip
+
+
+def _wrapped(raw: list[str]) -> bool:
+    """A text hard-wrapped at a fixed width with blank lines between paragraphs (a Markdown conversion): there, a
+    line break inside a paragraph means nothing, even before a capital ("… đảng ủy trực thuộc⏎Trung ương …"). Told by
+    its blank lines and by how often a line goes on in lower case (four in ten breaks or more; one paragraph per line
+    gives almost none)."""
+    pairs = [(a, b) for a, b in itertools.pairwise(raw) if a.strip() and b.strip()]
+    blank = sum(not line.strip() for line in raw)
+    if not pairs or blank < 0.1 * len(raw):
+        return False
+    return sum(b.strip().lstrip("*_")[:1].islower() for _, b in pairs) >= 0.4 * len(pairs)
+
+
+def _cells(line: str) -> list[str]:
+    """A Markdown table row ("| Số: 252/KH | Hà Nội, ngày … |") as its cells with a CELL mark between them."""
+    if CELL not in line:
+        return [line]
+    out: list[str] = []
+    for part in line.split(CELL):
+        out += [CELL, part] if out or not part.strip() else [part]
+    return [*out, CELL]
 
 
 def clean_lines(text: str) -> list[str]:
     """Logical lines: marks stripped, noise dropped, and a line broken mid-sentence (even across blank lines or a page
-    break) joined to its continuation, which starts in lower case."""
-    raw = [_strip_marks(line) for line in text.replace("\r\n", "\n").replace("\u00a0", " ").split("\n")]
+    break) joined to its continuation, which starts in lower case. Table cells' edges stay as CELL lines."""
+    source = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").split("\n")
+    wrapped = _wrapped(source)
     lines: list[str] = []
-    for line in raw:
-        if not line or _NOISE.match(line) or set(line) <= set("-–—_=*. "):
+    after_blank = True
+    for piece in (cell for raw in source for cell in _cells(raw)):
+        if piece == CELL:
+            if lines and lines[-1] != CELL:
+                lines.append(CELL)
+            after_blank = True
             continue
+        line = _strip_marks(piece)
+        if not line or _NOISE.match(line) or set(line) <= set("-–—_=*. |"):
+            after_blank = after_blank or not line
+            continue
+        previous = lines[-1] if lines and lines[-1] != CELL else None
         starts_lower = line[0].islower() or line[0] in ",;)" or line.startswith(("và ", "hoặc "))
         # a title under "KẾ HOẠCH" starts in lower case: it is not the heading's continuation
-        continues = starts_lower and not _is_heading(line) and not _capitals(lines[-1]) if lines else False
-        if continues and not lines[-1].endswith(":"):
-            lines[-1] = f"{lines[-1]} {line}"
+        continues = previous is not None and starts_lower and not _is_heading(line) and not _capitals(previous)
+        if wrapped and previous is not None and not after_blank and not _is_heading(line):
+            continues = not previous.endswith((".", ";", "!", "?")) or starts_lower
+        if previous is not None and _BARE_NUMBER.match(previous):  # "2." alone, its heading on the next line
+            continues = True
+        if continues and previous is not None and (wrapped or not previous.endswith(":")):
+            lines[-1] = f"{previous} {line}"
         else:
             lines.append(line)
+        after_blank = False
     return lines
 
 
@@ -196,6 +201,8 @@ def read_plan(text: str) -> Plan:
     header_end, doc_type, type_index = _find_type(lines)
     head = lines[:header_end] if type_index is not None else lines[:3]
     issuer, number, place, issued_on, issued_month = _header(head)
+    lines = [line for line in lines if line != CELL]
+    type_index = None if type_index is None else type_index - head.count(CELL)
     title_lines: list[str] = []
     index = type_index + 1 if type_index is not None else 0
     while index < len(lines) and type_index is not None:
@@ -211,59 +218,70 @@ def read_plan(text: str) -> Plan:
             break
     title = " ".join(title_lines).strip()
     body_start = index
-    first_section = next((i for i in range(body_start, len(lines)) if _roman(lines[i])), len(lines))
+    first_section = next((i for i in range(body_start, len(lines)) if _top(lines[i])), len(lines))
     basis = [line for line in lines[body_start:first_section]]
     footer = next((i for i in range(first_section, len(lines)) if fold(lines[i]).startswith("noi nhan")), len(lines))
-    sections = _sections(lines[first_section:footer])
+    sections, body = _sections(lines[first_section:footer])
     recipients, signer = _footer(lines[footer:])
-    reference_year = issued_on.year if issued_on else None
-    dates = _dates(lines[body_start:footer], sections, reference_year, issued_on)
-    excerpts = _excerpts(sections, dates)
+    reference = issued_on or (date(int(issued_month[:4]), int(issued_month[5:7]), 1) if issued_month else None)
+    dates = _dates(lines[body_start:first_section], body, reference)
+    excerpts = _excerpts(sections, body, dates, reference)
     return Plan(issuer, number, place, issued_on, doc_type, title, basis, sections, excerpts, dates, recipients,
                 signer, issued_month)  # fmt: skip
 
 
 def _find_type(lines: list[str]) -> tuple[int, str | None, int | None]:
-    for index, line in enumerate(lines[:40]):
+    for index, line in enumerate(lines[:80]):
         folded = fold(line).strip(" :.")
         if folded in DOC_TYPES:
             return index, line.strip(" :.").upper(), index
     return 0, None, None
 
 
+def _header_cells(lines: list[str]) -> list[list[str]]:
+    """The header's blocks: a table's cells when it was a table, else each line alone."""
+    if CELL not in lines:
+        return [[line] for line in lines]
+    cells: list[list[str]] = [[]]
+    for line in lines:
+        if line == CELL:
+            cells.append([])
+        else:
+            cells[-1].append(line)
+    return [cell for cell in cells if cell]
+
+
 def _header(lines: list[str]) -> tuple[list[str], str | None, str | None, date | None, str | None]:
     issuer: list[str] = []
     number, place, issued_on, month = None, None, None, None
-    for line in lines:
-        line = line.lstrip("/\\|-–•*_ ")  # a stray mark before the issuer's first line
-        folded = fold(line)
-        if match := _PLACE_DATE.match(line):
+    for cell in _header_cells(lines):
+        text = " ".join(line.lstrip("/\\|-–•*_ ") for line in cell)  # a stray mark before the issuer's first line
+        folded = fold(text)
+        if match := _PLACE_DATE.search(text):
             place = match.group(1).strip()
             if match.group(2) is None:
                 if 1 <= int(match.group(3)) <= 12:
                     month = f"{match.group(4)}-{int(match.group(3)):02d}"
-                continue
-            try:
-                issued_on = date(int(match.group(4)), int(match.group(3)), int(match.group(2)))
-            except ValueError:
-                issued_on = None
+            else:
+                with contextlib.suppress(ValueError):
+                    issued_on = date(int(match.group(4)), int(match.group(3)), int(match.group(2)))
             continue
-        if match := _NUMBER_LINE.match(line):  # the number line, numbered or not, is never part of the issuer
+        if match := _NUMBER_LINE.match(text):  # the number line, numbered or not, is never part of the issuer
             given = re.sub(r"\s*([-/])\s*", r"\1", match.group(1)).strip(" .,")  # "183 -KH/…" → "183-KH/…"
             if number is None and given[:1].isdigit():
                 number = given.split()[0]
             continue
-        if number is None and (match := _NUMBER.search(line)):
+        if number is None and (match := _NUMBER.search(text)):
             number = match.group(1).strip(" .,")
             continue
-        if folded.startswith(("cong hoa", "doc lap", "dang cong san viet nam")) or folded in DOC_TYPES:
+        if any(motto in folded for motto in _MOTTO) or folded in DOC_TYPES or folded.startswith("ban dich nay"):
             continue
-        if issued_on is None and (match := re.search(r"ngày\s*:\s*(\d{1,2})/(\d{1,2})/(\d{4})", line, re.I)):
+        if issued_on is None and (match := re.search(r"ngày\s*:\s*(\d{1,2})/(\d{1,2})/(\d{4})", text, re.I)):
             with contextlib.suppress(ValueError):
                 issued_on = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
             continue
-        if _capitals(line) and len(line) < 80:
-            issuer.append(line)
+        capitals = [line.lstrip("/\\|-–•*_ ").rstrip(" -–") for line in cell]
+        issuer += [line for line in capitals if _capitals(line) and len(line) < 120]
     return issuer, number, place, issued_on, month
 
 
@@ -274,9 +292,16 @@ def _roman(line: str) -> re.Match[str] | None:
     return None
 
 
-def _sections(lines: list[str]) -> list[Section]:
+def _top(line: str) -> bool:
+    """A line that opens the body's first section: "I. …", or "A. …" in capitals."""
+    return bool(_roman(line)) or bool(_LETTER_SECTION.match(line) and _capitals(line))
+
+
+def _sections(lines: list[str]) -> tuple[list[Section], list[Line]]:
+    """The section tree, and the body's lines in order with where each sits (for the task blocks)."""
     roots: list[Section] = []
     stack: list[Section] = []
+    body: list[Line] = []
 
     def place(section: Section) -> None:
         while stack and stack[-1].level >= section.level:
@@ -284,25 +309,38 @@ def _sections(lines: list[str]) -> list[Section]:
         (stack[-1].children if stack else roots).append(section)
         stack.append(section)
 
+    def path() -> str:
+        return " ".join(section.number for section in stack)
+
     for line in lines:
-        if match := _roman(line):
+        level: int | None = None
+        if (match := _LETTER_SECTION.match(line)) and _capitals(line):
+            place(Section(match.group(1) + ".", match.group(2), 0))
+            level = 0
+        elif match := _roman(line):
             place(Section(match.group(1) + ".", match.group(2), 1))
+            level = 1
         elif match := _SUB_HEAD.match(line):
             place(Section(match.group(1), match.group(2), 3))
+            level = 3
         elif match := _ARABIC_HEAD.match(line):
             place(Section(match.group(1) + ".", match.group(2), 2))
+            level = 2
         elif match := _PAREN_HEAD.match(line) or _LETTER_HEAD.match(line):
             place(Section(f"({match.group(1)})", match.group(2), 4))
+            level = 4
         elif match := _BULLET.match(line):
             if stack:
                 stack[-1].bullets.append(match.group(1))
             else:
                 roots.append(Section("", "", 1, bullets=[match.group(1)]))
+            line = f"- {match.group(1)}"
         elif stack:
             stack[-1].text.append(line)
         else:
             roots.append(Section("", "", 1, text=[line]))
-    return roots
+        body.append(Line(line, path(), level))
+    return roots, body
 
 
 def _footer(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -315,159 +353,45 @@ def _footer(lines: list[str]) -> tuple[list[str], list[str]]:
     return recipients, signer
 
 
-# ---- dates -------------------------------------------------------------------------------------------------------
+# ---- dates and assignments ---------------------------------------------------------------------------------------
 
 
-def _sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
-
-
-def _section_of(sections: list[Section]) -> dict[str, str]:
-    where: dict[str, str] = {}
-
-    def walk(items: list[Section], path: str) -> None:
-        for item in items:
-            label = f"{path} {item.number}".strip()
-            for piece in (item.title, *item.text, *item.bullets):
-                where.setdefault(piece, label)
-            walk(item.children, label)
-
-    walk(sections, "")
-    return where
-
-
-def _year_for(day: int, month: int, given: str | None, sentence: str, reference: int | None) -> int | None:
-    if given:
-        year = int(given)
-        return year + 2000 if year < 100 else year
-    context = re.findall(r"năm\s+(\d{4})", sentence)
-    if context:
-        return int(context[-1])
-    return reference
-
-
-def _dates(lines: list[str], sections: list[Section], reference: int | None, issued: date | None) -> list[Found]:
-    where = _section_of(sections)
+def _dates(basis: list[str], body: list[Line], reference: date | None) -> list[Found]:
     found: list[Found] = []
-    for line in lines:
-        for sentence in _sentences(line):
-            found.extend(_in_sentence(sentence, reference, where.get(line, "")))
+    for text, where in [*((line, "") for line in basis), *((line.text, line.path) for line in body)]:
+        if (value := time_value(text)) is not None:
+            found.extend(in_time_line(value, unnumbered(text), reference, where))
+            continue
+        for sentence in sentences(text):
+            found.extend(in_sentence(sentence, reference, where))
     return found
 
 
-def _in_sentence(sentence: str, reference: int | None, section: str) -> list[Found]:
-    found: list[Found] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in (_DATE_WORDS, _MONTH_YEAR, _DATE_NUMERIC):
-        for match in pattern.finditer(sentence):
-            if any(start <= match.start() < end for start, end in taken):
-                continue
-            taken.append(match.span())
-            if pattern is _MONTH_YEAR:
-                month, year = int(match.group(1)), int(match.group(2))
-                day = 1
-            else:
-                day, month = int(match.group(1)), int(match.group(2))
-                year = _year_for(day, month, match.group(3), sentence, reference)  # type: ignore[assignment]
-            before = sentence[max(0, match.start() - 45) : match.start()]
-            kind = _kind(before)
-            try:
-                on = date(year, month, day) if year else None
-            except ValueError:
-                continue
-            if not 1 <= month <= 12:
-                continue
-            rhythm = _rhythm_near(sentence[: match.start()][-60:]) if kind == "deadline" else None
-            found.append(Found(kind, match.group(0), on, sentence, rhythm, section))
-    for match in _RELATIVE_DEADLINE.finditer(sentence):
-        if not any(start <= match.start() < end for start, end in taken):
-            found.append(Found("deadline", match.group(0), None, sentence, None, section))
-    for rhythm, pattern in _RHYTHMS:
-        if pattern.search(sentence) and "báo cáo" in sentence.lower():
-            found.append(Found("rhythm", pattern.search(sentence).group(0), None, sentence, rhythm, section))  # type: ignore[union-attr]
-    return found
+def _organising(sections: list[Section]) -> Section | None:
+    for section in sections:
+        title = fold(section.title)
+        if "to chuc thuc hien" in title or "trach nhiem" in title or "phan cong" in title:
+            return section
+    return None
 
 
-def _kind(before: str) -> str:
-    if _DEADLINE_CUE.search(before):
-        return "deadline"
-    if _CITATION_CUE.search(before) or re.search(r"(số|Số)\s*\S+\s*$", before):
-        return "citation"
-    return "event"
-
-
-def _rhythm_near(text: str) -> str | None:
-    """The period a deadline closes, from the words just before it: "6 tháng (trước ngày 10/6)", "năm 2024 (…)"."""
-    folded = fold(text)
-    hits = [(folded.rfind(word), rhythm) for word, rhythm in
-            (("6 thang", "half"), ("quy", "quarter"), ("nam", "year"), ("hang thang", "month"))]  # fmt: skip
-    position, rhythm = max(hits)
-    return rhythm if position >= 0 else None
-
-
-# ---- assignments -------------------------------------------------------------------------------------------------
-
-
-def levels_of(addressee: str) -> list[str]:
-    """The kinds of addressee named: commune, district, member (organisations), standing (committee, its boards)."""
-    folded = fold(addressee)
-    return [level for level, cues in LEVEL_CUES if any(cue in folded for cue in cues)]
-
-
-_VERB = re.compile(r"\s(?:chủ trì|lãnh đạo|phát huy|xây dựng|báo cáo|chịu trách nhiệm|phối hợp|triển khai|hướng dẫn|"
-                   r"thực hiện|tham mưu|kịp thời|căn cứ)\b")  # fmt: skip
-
-
-def _unnumbered(sentence: str) -> str:
-    """A sentence without the heading number it may start with ("2) …", "1.1 …", "(i) …")."""
-    return re.sub(r"^(?:\(?[0-9ivxIVX]+[.)\-]|\d+(?:\.\d+)+\.?|[a-zđ]\))\s*", "", sentence)
-
-
-_CLOSING = re.compile(r"^(?:Trên đây là|Trên đây|Nhận được (?:kế hoạch|văn bản|công văn) này)", re.IGNORECASE)
-_REQUEST = re.compile(r"^(?:Đề nghị|Giao|Yêu cầu|Đối với)\s", re.IGNORECASE)
-_NOT_ADDRESSEE = re.compile(r"^(?:Kinh phí|Chế độ (?:thông tin,? )?báo cáo|Thời gian|Tiến độ|Hồ sơ|Tài liệu|Lưu ý)\b",
-                            re.IGNORECASE)  # fmt: skip
-
-
-def _paragraphs(text: list[str]) -> tuple[list[str], list[str]]:
-    """A section's own paragraphs, and those that ask someone else ("Đề nghị …", "Giao …"): each of these is an
-    excerpt of its own. The closing formula ("Trên đây là kế hoạch …") and what follows it belong to nobody."""
-    own: list[str] = []
-    requests: list[str] = []
-    for paragraph in text:
-        if _CLOSING.match(paragraph):
-            break
-        (requests if _REQUEST.match(paragraph) else own).append(paragraph)
-    return own, requests
-
-
-def _excerpts(sections: list[Section], dates: list[Found]) -> list[Excerpt]:
-    """The organising section's items, each an excerpt for its addressee ("Đối với …", or the item's subject)."""
-    organising = next((s for s in sections if "to chuc thuc hien" in fold(s.title) or "trach nhiem" in fold(s.title)),
-                      None)  # fmt: skip
+def _excerpts(sections: list[Section], body: list[Line], dates: list[Found], reference: date | None) -> list[Excerpt]:
+    """Task blocks wherever they are, then the organising section's other items, each an excerpt for its addressee."""
+    excerpts = task_blocks(body, reference)
+    organising = _organising(sections)
     if organising is None:
-        return []
-    items: list[tuple[str, str]] = []
+        return excerpts
+    tasked = {excerpt.section for excerpt in excerpts}
+    items: list[tuple[str, str, str]] = []
     for child in organising.children:
         path = f"{organising.number} {child.number}"
-        own, requests = _paragraphs(child.text)
-        parts = [f"{child.number} {child.title}".strip(), *own, *(f"- {b}" for b in child.bullets)]
-        items.append((path, "\n".join(part for part in parts + [c.full_text() for c in child.children] if part)))
-        items += [(path, request) for request in requests]
-    items += [(organising.number, f"- {bullet}") for bullet in organising.bullets]
-    items += [(organising.number, request) for request in _paragraphs(organising.text)[1]]
-    excerpts = []
-    for section, body in items:
-        head = body.split("\n", 1)[0]
-        head = re.sub(r"^[\dIVX().\-\s]+", "", head)
-        if _NOT_ADDRESSEE.match(head):
+        if any(section == path or section.startswith(path + " ") for section in tasked):
             continue
-        match = re.match(r"^(?:Đối với|Giao)\s+(.+?)(?::|$|;)", head, re.IGNORECASE) or re.search(
-            r"\b(?:đề nghị|giao|yêu cầu)\s+(.+?)(?=\s(?:xây dựng|triển khai|chủ trì|tổ chức thực hiện|thực hiện|"
-            r"chịu trách nhiệm|báo cáo|phối hợp)\b|[:;]|$)", head, re.IGNORECASE)  # fmt: skip
-        addressee = match.group(1) if match else _VERB.split(head)[0]
-        addressee = addressee.strip(" ,.:;")[:200]
-        levels = levels_of(addressee) or levels_of(head)
-        deadlines = [found for found in dates if found.kind == "deadline" and _unnumbered(found.sentence) in body]
-        excerpts.append(Excerpt(addressee, levels, section, body, deadlines))
-    return excerpts
+        own, requests = split_requests(child.text)
+        parts = [f"{child.number} {child.title}".strip(), *own, *(f"- {b}" for b in child.bullets)]
+        items.append((path, child.title, "\n".join(part for part in parts + [c.full_text() for c in child.children]
+                                                   if part)))  # fmt: skip
+        items += [(path, request, request) for request in requests]
+    items += [(organising.number, bullet, f"- {bullet}") for bullet in organising.bullets]
+    items += [(organising.number, request, request) for request in split_requests(organising.text)[1]]
+    return excerpts + organising_items(items, dates)
