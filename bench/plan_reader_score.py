@@ -16,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from handlers.plans.chat import document_text  # noqa: E402
+from handlers.plans.documents import document_text  # noqa: E402
 from handlers.plans.reader import read_plan  # noqa: E402
 from storage.text import fold  # noqa: E402
 

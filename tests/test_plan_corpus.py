@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.plans.chat import document_text
+from handlers.plans.documents import document_text
 from handlers.plans.html_text import html_text
 from handlers.plans.reader import read_plan
 

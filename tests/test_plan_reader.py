@@ -11,7 +11,7 @@ from docx import Document as WordDocument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.plans.chat import document_text
+from handlers.plans.documents import document_text
 from handlers.plans.reader import read_plan
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -1,20 +1,16 @@
-"""Plans and directives: an admin sends one (.txt or .docx), checks the preview, confirms — optionally turning its
+"""Plans and directives: an admin sends one (any format of handlers/plans/documents.py), checks the preview, confirms — optionally turning its
 reporting deadlines into report schedules; everyone reads plans (/kehoach): sections as short pages, "my part" (the
 excerpt for my unit's level) with its deadlines, and a search that ignores diacritics."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 import re
-import zipfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docx import Document as WordDocument
-from docx.table import Table as DocxTable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +19,7 @@ from bot.engine.replies import Option
 from bot.i18n import N_, I18n
 from bot.registry import Command, Registry
 from handlers.announcements import broadcasts
-from handlers.plans.html_text import html_text
+from handlers.plans.documents import PLAN_FILES, UnreadableDocument, document_text
 from handlers.plans.reader import read_plan
 from storage import audit, schedules
 from storage.models import Plan, Unit
@@ -32,40 +28,18 @@ from storage.text import fold, record_id, split_lines
 
 PAGE = 3000
 LISTED = 10
-PLAN_FILES = (".txt", ".docx", ".md", ".htm", ".html")
+UNREADABLE = {
+    "format": N_("I could not read that file; please send the plan as .docx, .doc, .odt, .pdf, .txt or a web page."),
+    "damaged": N_("That file seems to be damaged: I could not open it. Please save it again and resend it."),
+    "too large": N_("That file is too large to be a plan (over 40 MB unpacked or 300 pages). Please send the plan "
+                    "alone, without attachments."),
+    "no text layer": N_("That PDF is a scan without text, which I cannot read. Please send the Word file of the "
+                        "plan, or a PDF saved from Word."),
+    "no converter": N_("I cannot convert .doc or .odt files on this server. Please save the plan as .docx (Word: "
+                       "File → Save As → Word Document) and send it again."),
+}  # fmt: skip
 RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
 LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
-
-
-# ---- reading files -----------------------------------------------------------------------------------------------
-
-
-def document_text(filename: str, data: bytes) -> str:
-    """The text of a .txt/.md (UTF-8, or the Windows Vietnamese code page), a .docx (paragraphs and table cells,
-    in reading order: the header of an administrative document is usually a two-column table) or a web page
-    (.htm/.html, as Word saves one or a portal publishes it)."""
-    if filename.lower().endswith((".htm", ".html")):
-        return html_text(data)
-    if filename.lower().endswith(".docx"):
-        try:
-            document = WordDocument(io.BytesIO(data))
-        except (zipfile.BadZipFile, KeyError, ValueError) as error:
-            raise ValueError("not a Word document") from error
-        lines: list[str] = []
-        for block in document.iter_inner_content():  # paragraphs and tables in reading order
-            if isinstance(block, DocxTable):
-                for row in block.rows:
-                    cells = [cell.text.strip() for cell in row.cells]
-                    lines.extend(dict.fromkeys(cell for cell in cells if cell))  # merged cells repeat their text
-            else:
-                lines.append(block.text)
-        return "\n".join(lines)
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("not a text file")
 
 
 def schedule_suggestions(structure: dict[str, Any]) -> list[dict[str, Any]]:
@@ -149,10 +123,10 @@ async def receive_plan_file(ctx: Ctx) -> None:
     if ctx.attachment_data is None:
         ctx.say(ctx.t("I could not download that file (it may be larger than 10 MB). Please try again."))
         return
-    try:
-        text = document_text(ctx.attachment.filename, ctx.attachment_data)
-    except ValueError:
-        ctx.say(ctx.t("I could not read that file; please send the plan as a .docx or .txt file."))
+    try:  # in a worker thread: a long file, or LibreOffice converting one, never holds up anyone else's answer
+        text = await asyncio.to_thread(document_text, ctx.attachment.filename, ctx.attachment_data)
+    except UnreadableDocument as error:
+        ctx.say(ctx.t(UNREADABLE.get(error.reason, UNREADABLE["format"])))
         return
     plan = await stage(ctx.session, ctx.attachment.filename, text, ctx.person.unit_id, ctx.person.id, ctx.now)
     suggestions = schedule_suggestions(plan.structure)

@@ -7,15 +7,25 @@ import json
 from pathlib import Path
 
 from bot.registry import CliVerb, Registry, Runtime, cli_actor
-from handlers.plans.chat import confirm, document_text, stage
+from handlers.plans.chat import confirm, stage
+from handlers.plans.documents import UnreadableDocument, document_text
 from handlers.plans.reader import read_plan
 from storage import audit
 from storage.types import utcnow
 from storage.units import require
 
 
+def _text(path: Path) -> str:
+    try:
+        return document_text(path.name, path.read_bytes())
+    except UnreadableDocument as error:
+        raise SystemExit(f"caunoi: cannot read {path.name}: {error.reason}") from None
+    except OSError as error:
+        raise SystemExit(f"caunoi: cannot open {path}: {error.strerror}") from None
+
+
 async def parse(app: Runtime | None, args: argparse.Namespace) -> None:
-    plan = read_plan(document_text(args.file.name, args.file.read_bytes()))
+    plan = read_plan(_text(args.file))
     if args.format == "json":
         print(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
         return
@@ -30,7 +40,7 @@ async def parse(app: Runtime | None, args: argparse.Namespace) -> None:
 
 async def publish(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
-    text = document_text(args.file.name, args.file.read_bytes())
+    text = _text(args.file)
     async with app.db.transaction() as session:
         root = (await require(session, args.unit)).id if args.unit else None
         plan = await stage(session, args.file.name, text, root, None, utcnow())
@@ -55,6 +65,6 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
 
 def register(registry: Registry) -> None:
     registry.add_cli_group("plan", "plans and directives")
-    registry.add_cli(CliVerb("plan", "parse", "read a plan (.txt, .docx) and print its structure; nothing is saved",
+    registry.add_cli(CliVerb("plan", "parse", "read a plan (.docx, .doc, .odt, .pdf, .txt, .md, .htm) and print its structure; nothing is saved",
                              parse, _parse_options, database=False))  # fmt: skip
     registry.add_cli(CliVerb("plan", "import", "read a plan and publish it (for /kehoach)", publish, _import_options))

@@ -29,7 +29,7 @@ from handlers.plans.assignments import (
 from handlers.plans.dates import Found, in_sentence, in_time_line, sentences, time_value
 from storage.text import fold
 
-__all__ = ["Excerpt", "Found", "Plan", "Section", "levels_of", "read_plan"]
+__all__ = ["Excerpt", "Found", "Plan", "Section", "Task", "levels_of", "read_plan"]
 
 DOC_TYPES = ("ke hoach", "chi thi", "huong dan", "thong bao", "cong van", "quyet dinh", "nghi quyet", "bao cao",
              "chuong trinh", "ket luan", "thong tri")  # fmt: skip
@@ -69,6 +69,18 @@ class Section:
 
 
 @dataclass
+class Task:
+    """Something to be done by a deadline: for whom, where in the plan, when (None: it hangs on an event)."""
+
+    addressee: str
+    levels: list[str]
+    section: str
+    due: date | None
+    period: str | None
+    wording: str
+
+
+@dataclass
 class Plan:
     issuer: list[str]
     number: str | None
@@ -86,8 +98,15 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["levels"] = sorted({level for excerpt in self.excerpts for level in excerpt.levels})
+        data["tasks"] = [asdict(task) for task in self.tasks()]
         _dates_to_iso(data)
         return data
+
+    def tasks(self) -> list[Task]:
+        """Each excerpt's deadlines as tasks to follow: once-only ones (a recurring report is a schedule instead)."""
+        return [Task(excerpt.addressee, excerpt.levels, excerpt.section, found.on, found.period, found.text)
+                for excerpt in self.excerpts for found in excerpt.deadlines if found.rhythm is None]  # fmt: skip
 
     def sections_flat(self) -> list[Section]:
         out: list[Section] = []
@@ -182,8 +201,9 @@ def clean_lines(text: str) -> list[str]:
         continues = previous is not None and starts_lower and not _is_heading(line) and not _capitals(previous)
         if wrapped and previous is not None and not after_blank and not _is_heading(line):
             continues = not previous.endswith((".", ";", "!", "?")) or starts_lower
-        if previous is not None and _BARE_NUMBER.match(previous):  # "2." alone, its heading on the next line
-            continues = True
+        if previous is not None and (_BARE_NUMBER.match(previous) or (
+                previous.endswith((" năm", " tháng", " ngày")) and line[:1].isdigit())):  # fmt: skip
+            continues = True  # "2." alone, its heading on the next line; a date broken after "năm" (a PDF's lines)
         if continues and previous is not None and (wrapped or not previous.endswith(":")):
             lines[-1] = f"{previous} {line}"
         else:
@@ -251,12 +271,30 @@ def _header_cells(lines: list[str]) -> list[list[str]]:
     return [cell for cell in cells if cell]
 
 
+def _header_split(cells: list[list[str]]) -> list[list[str]]:
+    """Two columns read across into one line (a PDF): "Số: 12/KH-MTTQ Hòa Bình, ngày 05 …" is two cells."""
+    out: list[list[str]] = []
+    for cell in cells:
+        text = " ".join(cell)
+        number = _NUMBER_LINE.match(text)
+        place = _PLACE_DATE.search(text[number.start(1) :]) if number else None
+        if number and place is None and (found := re.search(r"\s([A-ZĐÀ-Ỹ][^\d,]{1,40},\s*ngày\b.*)$", text)):
+            out += [[text[: found.start()]], [found.group(1)]]
+        else:
+            out.append(cell)
+    return out
+
+
 def _header(lines: list[str]) -> tuple[list[str], str | None, str | None, date | None, str | None]:
     issuer: list[str] = []
     number, place, issued_on, month = None, None, None, None
-    for cell in _header_cells(lines):
+    previous = ""
+    for cell in _header_split(_header_cells(lines)):
         text = " ".join(line.lstrip("/\\|-–•*_ ") for line in cell)  # a stray mark before the issuer's first line
-        folded = fold(text)
+        folded, previous = fold(text), fold(previous)
+        if folded == "viet nam" and previous.endswith("chu nghia"):  # the motto wrapped onto a second line
+            continue
+        previous = text
         if match := _PLACE_DATE.search(text):
             place = match.group(1).strip()
             if match.group(2) is None:
