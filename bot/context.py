@@ -19,6 +19,7 @@ from storage.conversations import ConversationState
 from storage.crypto import Cipher
 from storage.driver import Transaction
 from storage.models import ChannelIdentity, Person
+from storage.units import Scope
 
 SLOT = "slot"  # the key of the handlers' slot in a conversation's state; the form runner owns the rest
 
@@ -42,6 +43,8 @@ class Services(Protocol):
     async def ask_for_code(self, ctx: Ctx) -> None: ...
 
     async def memo(self, key: str, ttl: float, load: Callable[[], Awaitable[Any]]) -> Any: ...
+
+    async def more_lines(self, ctx: Ctx, screen: str, scope: Scope) -> tuple[list[str], list[tuple[Option, ...]]]: ...
 
 
 @dataclass

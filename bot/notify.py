@@ -26,11 +26,11 @@ async def to_units(
 
 async def write(
     session: AsyncSession, people: Iterable[schedules.Recipient], build: Callable[[schedules.Recipient], Reply],
-    now: datetime,
+    now: datetime, *, priority: int = 0,
 ) -> int:  # fmt: skip
     """One outbox message per reachable account, each built for its person; returns how many."""
     messages = [
-        outbox.Outgoing(person.channel, person.chat_id, person.identity_id, build(person).to_json())
+        outbox.Outgoing(person.channel, person.chat_id, person.identity_id, build(person).to_json(), priority)
         for person in people
         if not person.unreachable
     ]

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.context import Ctx
 from bot.drafts import Drafts
 from bot.engine.events import Attachment, Inbound
+from bot.engine.replies import Option
 from bot.i18n import i18n_for
 from bot.memo import Memo
 from bot.menus import ask_for_code, show_menu
@@ -35,6 +36,7 @@ from storage.db import Database
 from storage.driver import Transaction
 from storage.text import printable
 from storage.types import utcnow
+from storage.units import Scope
 
 log = logging.getLogger(__name__)
 
@@ -227,3 +229,13 @@ class UpdatePipeline:
 
     async def memo(self, key: str, ttl: float, load: Callable[[], Awaitable[Any]]) -> Any:
         return await self._memo.get(key, ttl, load)
+
+    async def more_lines(self, ctx: Ctx, screen: str, scope: Scope) -> tuple[list[str], list[tuple[Option, ...]]]:
+        """What other areas add to a screen (plan tasks on /tiendo and /nhacviec), in the order they registered."""
+        lines: list[str] = []
+        rows: list[tuple[Option, ...]] = []
+        for part in self.registry.more_lines.get(screen, []):
+            more, buttons = await part(ctx, scope)
+            lines += more
+            rows += buttons
+        return lines, rows

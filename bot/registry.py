@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.context import Ctx
 from bot.engine.forms import Form
+from bot.engine.replies import Option
 from bot.engine.runner import OptionsSource, Validator
+from storage.units import Scope
 
 if TYPE_CHECKING:
     from storage.crypto import Cipher
@@ -89,6 +91,9 @@ class Job:
     run: Callable[[Runtime], Awaitable[int]]
 
 
+MoreLines = Callable[[Ctx, Scope], Awaitable[tuple[list[str], list[tuple[Option, ...]]]]]  # another area's lines
+
+
 @dataclass
 class Registry:
     commands: dict[str, Command] = field(default_factory=dict)
@@ -101,6 +106,8 @@ class Registry:
     cli_verbs: dict[tuple[str, str], CliVerb] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
     samples: list[Callable[[AsyncSession, datetime], Awaitable[None]]] = field(default_factory=list)  # demo data
+    typed: list[Callable[[Ctx, str], Awaitable[bool]]] = field(default_factory=list)  # words outside forms: "xong 2"
+    more_lines: dict[str, list[MoreLines]] = field(default_factory=dict)  # screen ("progress", "todo") → parts
 
     def add_command(self, command: Command) -> None:
         for name in (command.name, *command.aliases):
@@ -110,6 +117,11 @@ class Registry:
 
     def add_flow(self, flow: Flow) -> None:
         self.flows[flow.form.name] = flow
+
+    def add_lines(self, screen: str, part: MoreLines) -> None:
+        """Lines (and buttons) another area adds to a screen: plan tasks on /tiendo ("progress") and /nhacviec
+        ("todo"), without the screen's area importing that one."""
+        self.more_lines.setdefault(screen, []).append(part)
 
     def add_job(self, job: Job) -> None:
         self.jobs.append(job)

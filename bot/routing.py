@@ -106,6 +106,9 @@ class Router:
                 await handler(ctx)
 
     async def _on_free_text(self, ctx: Ctx, text: str) -> None:
+        for understood in self.registry.typed:  # words that mean one thing anywhere: "xong 2", "đã nhận"
+            if await understood(ctx, text):
+                return
         choices = ctx.conversation.state.get("choices") or []
         try:
             key = choices[parse_choice(text, [label for _, label in choices])][0] if choices else None

@@ -424,3 +424,42 @@ class BroadcastRecipient(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     outbox_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlanTask(Base):
+    """Something a published plan asks of one level of units by a deadline (None: when an event happens), followed
+    unit by unit in ``plan_task_units``."""
+
+    __tablename__ = "plan_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    addressee: Mapped[str] = mapped_column(String(255))
+    section: Mapped[str] = mapped_column(String(64))
+    excerpt: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    wording: Mapped[str] = mapped_column(String(255))
+    root_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlanTaskUnit(Base):
+    """One unit's share of a task: open until an officer of the unit closes it ("Đã hoàn thành"), with an optional
+    short result and the activity report that carried it out."""
+
+    __tablename__ = "plan_task_units"
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id"),
+        Index("ix_plan_task_units_unit_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("plan_tasks.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    result: Mapped[str | None] = mapped_column(Text)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity_reports.id"))
+    reminded: Mapped[str | None] = mapped_column(String(16))  # the last reminder sent: "-3", "0", "+1"

@@ -20,6 +20,7 @@ PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 CLEARED = literal_column("'{}'")
 SCAN_WINDOW = 500
 ROWS_PER_INSERT = 50
+BULK = 1  # the priority of messages to many people at once
 _GIVEN = ("channel", "chat_id", "identity_id", "payload", "priority")  # per message; the rest is common to all
 
 
@@ -29,7 +30,7 @@ class Outgoing:
     chat_id: str
     identity_id: int | None
     payload: dict[str, Any]
-    priority: int = 0  # 1 for bulk (broadcasts): claimed after every waiting reply
+    priority: int = 0  # BULK for broadcasts and plan tasks: claimed after every waiting reply
 
 
 @lru_cache(maxsize=ROWS_PER_INSERT * 2)

@@ -37,7 +37,7 @@ def _numbered(paragraph: object, level: int) -> None:
     ppr.append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
 
 
-def word_plan() -> bytes:
+def word_plan(year: int = 2026) -> bytes:
     """A plan as an office writes it in Word: header table, automatic numbering, an assignment table."""
     document = WordDocument()
     numbering = document.part.numbering_part.element
@@ -47,23 +47,31 @@ def word_plan() -> bytes:
     header.cell(0, 0).text = "ỦY BAN MTTQ VIỆT NAM\nXÃ HÒA BÌNH"
     header.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
     header.cell(1, 0).text = "Số: 12/KH-MTTQ"
-    header.cell(1, 1).text = "Hòa Bình, ngày 05 tháng 01 năm 2026"
+    header.cell(1, 1).text = f"Hòa Bình, ngày 05 tháng 01 năm {year}"
     document.add_paragraph("KẾ HOẠCH")
-    document.add_paragraph("Tổ chức các hoạt động đối ngoại nhân dân năm 2026")
+    document.add_paragraph(f"Tổ chức các hoạt động đối ngoại nhân dân năm {year}")
     for level, text in ((0, "MỤC ĐÍCH, YÊU CẦU"), (1, "Tăng cường giao lưu hữu nghị."),
                         (0, "NỘI DUNG"), (1, "Tuyên truyền về công tác người Việt Nam ở nước ngoài."),
-                        (2, "Tổ chức hội nghị tuyên truyền, hoàn thành trước ngày 30/3/2026."),
+                        (2, f"Tổ chức hội nghị tuyên truyền, hoàn thành trước ngày 30/3/{year}."),
                         (2, "Gặp mặt thân nhân kiều bào.")):  # fmt: skip
         _numbered(document.add_paragraph(text), level)
     table = document.add_table(rows=3, cols=4)
-    for row, cells in enumerate((("Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"),
-                                 ("Gặp mặt kiều bào dịp Tết", "Ban Thường trực Ủy ban MTTQ các xã, phường",
-                                  "Hội Liên hiệp Phụ nữ", "Tháng 02/2026"),
-                                 ("Báo cáo kết quả 6 tháng", "Ban Công tác Mặt trận các thôn", "", "Quý II/2026"))):
+    for row, cells in enumerate(
+        (
+            ("Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"),
+            (
+                "Gặp mặt kiều bào dịp Tết",
+                "Ban Thường trực Ủy ban MTTQ các xã, phường",
+                "Hội Liên hiệp Phụ nữ",
+                f"Tháng 02/{year}",
+            ),
+            ("Báo cáo kết quả 6 tháng", "Ban Công tác Mặt trận các thôn", "", f"Quý II/{year}"),
+        )
+    ):
         for column, text in enumerate(cells):
             table.cell(row, column).text = text  # fmt: skip
     _numbered(document.add_paragraph("TỔ CHỨC THỰC HIỆN"), 0)
-    _numbered(document.add_paragraph("Ban Thường trực Ủy ban MTTQ các xã, phường báo cáo trước ngày 15/6/2026."), 1)
+    _numbered(document.add_paragraph(f"Ban Thường trực Ủy ban MTTQ các xã, phường báo cáo trước ngày 15/6/{year}."), 1)
     document.add_paragraph("Nơi nhận:")
     buffer = io.BytesIO()
     document.save(buffer)

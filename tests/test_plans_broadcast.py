@@ -28,15 +28,18 @@ async def test_plan_preview_schedules_and_my_part(app: App, tmp_path: Path) -> N
     assert "Chỉ quản trị viên" in await officer.say(f"!file {seed}")
     preview = await admin.say(f"!file {seed}")
     assert "KẾ HOẠCH — 22/3/2024" in preview and "Triển khai thực hiện một số nhiệm vụ trọng tâm" in preview
-    assert "Đối với Ban Thường trực Ủy ban MTTQ Việt Nam các xã, phường — hạn 10/6/2024, 10/11/2024" in preview
-    assert "2. Lưu và tạo 2 lịch báo cáo" in preview
-    saved = await admin.say("2")
+    assert "Phần việc cho: Ban Thường trực (2), các tổ chức thành viên (1), các xã, phường (1)" in preview
+    assert "• 6 tháng: báo cáo, hạn 10/6" in preview and "• Hằng năm: báo cáo, hạn 10/11" in preview
+    assert "Việc sẽ theo dõi" not in preview  # its deadlines recur: schedules, not tasks
+    assert "3. Lưu và tạo 2 lịch báo cáo" in preview
+    saved = await admin.say("3")
     assert "Đã lưu kế hoạch (#1)" in saved
     pushed = await admin.say("gửi từng cấp phần việc của mình")
-    assert "Đơn vị cấp “commune”: 1 người (thông báo #1)" in pushed
+    assert "Đơn vị cấp “các xã, phường”: 1 người (thông báo #1)" in pushed
     part_pushed = officer.out[-1]  # every commune officer receives their part, with its deadlines and a receipt
     assert "Đối với Ban Thường trực Ủy ban MTTQ Việt Nam các xã, phường" in part_pushed
-    assert "⏰ 10/6/2024, 10/11/2024" in part_pushed and "Đã nhận" in part_pushed
+    assert "⏰ Hạn: 10/6/2024\n⏰ Hạn: 10/11/2024" in part_pushed and "Đã nhận" in part_pushed
+    assert len(part_pushed) < 1400 and "Trên đây" not in part_pushed
     async with app.db.transaction() as session:
         made = (await session.scalars(select(ReportSchedule).order_by(ReportSchedule.id))).all()
         plan = (await session.scalars(select(Plan))).one()
@@ -50,7 +53,7 @@ async def test_plan_preview_schedules_and_my_part(app: App, tmp_path: Path) -> N
     assert "Phần việc của tôi" in opened and "III. TỔ CHỨC THỰC HIỆN" in opened
     part = await officer.say("phan viec cua toi")
     assert "Đối với Ban Thường trực Ủy ban MTTQ Việt Nam các xã, phường" in part
-    assert "⏰ Hạn 10/6/2024" in part and "Đối với các tổ chức thành viên" not in part
+    assert "⏰ Hạn: 10/6/2024" in part and "Đối với các tổ chức thành viên" not in part
     found = await officer.say("/kehoach tim danh sach kieu bao")
     assert "Rà soát, thông kê lập danh sách kiều bào" in found
     section = await officer.say("1")

@@ -21,10 +21,9 @@ from bot.engine.replies import Document, Option, Reply
 from bot.i18n import I18n, i18n_for
 from bot.notify import EVERGREEN
 from storage.models import Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, Person, Unit
-from storage.outbox import PENDING
+from storage.outbox import BULK, PENDING
 from storage.units import Scope, by_code
 
-BULK = 1
 MAX_DOCUMENT = 10 * 1024 * 1024
 
 

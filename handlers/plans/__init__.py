@@ -1,11 +1,12 @@
-"""Plans and directives: reading them, publishing each level's part, and the deadlines they set."""
+"""Plans and directives: reading them, publishing each level's part, and following the tasks they set to done."""
 
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.plans import chat, cli
+from handlers.plans import chat, cli, tasks
 
 
 def register(registry: Registry) -> None:
     chat.register(registry)
     cli.register(registry)
+    tasks.register(registry)

@@ -1,6 +1,7 @@
-"""Plans and directives: an admin sends one (any format of handlers/plans/documents.py), checks the preview, confirms — optionally turning its
-reporting deadlines into report schedules; everyone reads plans (/kehoach): sections as short pages, "my part" (the
-excerpt for my unit's level) with its deadlines, and a search that ignores diacritics."""
+"""Plans and directives: an admin sends one (in any format of ``documents``), checks the preview — the tasks it will
+follow, a wrongly read deadline corrected — and publishes it in one tap: report schedules for its recurring
+deadlines, each level its part, each unit its tasks. Everyone reads plans (/kehoach): sections as short pages, "my
+part" (the excerpt for my unit's level) with its deadlines, and a search that ignores diacritics."""
 
 from __future__ import annotations
 
@@ -15,18 +16,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Ctx
+from bot.engine.errors import InvalidInput
+from bot.engine.parsers import parse_date
 from bot.engine.replies import Option
 from bot.i18n import N_, I18n
 from bot.registry import Command, Registry
 from handlers.announcements import broadcasts
+from handlers.plans import tasks
 from handlers.plans.documents import PLAN_FILES, UnreadableDocument, document_text
 from handlers.plans.reader import read_plan
-from storage import audit, schedules
+from storage import audit, plan_tasks, schedules
 from storage.models import Plan, Unit
 from storage.people import Role
 from storage.text import fold, record_id, split_lines
 
 PAGE = 3000
+PART_PAGE = 1000  # "my part" fits one screen of a phone
+PREVIEW_TASKS = 10
+LEVEL_NAMES = {"commune": N_("communes"), "district": N_("districts"), "province": N_("the province"),
+               "member": N_("member organisations"), "standing": N_("the standing committee")}  # fmt: skip
 LISTED = 10
 UNREADABLE = {
     "format": N_("I could not read that file; please send the plan as .docx, .doc, .odt, .pdf, .txt or a web page."),
@@ -38,19 +46,21 @@ UNREADABLE = {
     "no converter": N_("I cannot convert .doc or .odt files on this server. Please save the plan as .docx (Word: "
                        "File → Save As → Word Document) and send it again."),
 }  # fmt: skip
-RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
+RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}  # in schedules' names
+RHYTHM_LABELS = {"month": N_("Monthly"), "quarter": N_("Quarterly"), "half": N_("Half-yearly"), "year": N_("Yearly")}
 LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
 
 
 def schedule_suggestions(structure: dict[str, Any]) -> list[dict[str, Any]]:
-    """Reporting deadlines addressed to communes that can become schedules: rhythm + day and month, once each."""
+    """Recurring reporting deadlines addressed to communes ("báo cáo 6 tháng (trước ngày 10/6)") that can become
+    schedules: rhythm + day and month, once each. A deadline that comes once is a task instead."""
     seen, found = set(), []
     for excerpt in structure.get("excerpts", []):
         if "commune" not in excerpt.get("levels", []):
             continue
         for deadline in excerpt.get("deadlines", []):
-            rhythm, on = deadline.get("rhythm") or "year", deadline.get("on")
-            if not on:
+            rhythm, on = deadline.get("rhythm"), deadline.get("on")
+            if not on or rhythm not in RHYTHM_NAMES:
                 continue
             day, month = int(on[8:10]), int(on[5:7])
             if (rhythm, day, month) not in seen:
@@ -70,27 +80,47 @@ async def stage(session: AsyncSession, filename: str, text: str, unit_id: int | 
     return row
 
 
+def _when(i18n: I18n, task: dict[str, Any]) -> str:
+    if task.get("due"):
+        return i18n.date(date.fromisoformat(task["due"]))
+    return i18n.t("when {wording}", wording=task.get("wording", "")[:60])
+
+
+def followed_tasks(structure: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tasks publishing will follow: those of a level that uses the bot (communes, districts)."""
+    return [task for task in structure.get("tasks", []) if set(task.get("levels", [])) & set(plan_tasks.LEVELS)]
+
+
 def preview(plan: Plan, i18n: I18n) -> str:
+    """What the admin checks before anything is saved: header, whom the plan asks, the tasks it will follow (each
+    deadline as read, numbered so a wrong one can be corrected) and the report schedules it would create."""
     data = plan.structure
     t = i18n.t
     issued = i18n.date(plan.issued_on) if plan.issued_on else "—"
     lines = [
         " ".join(filter(None, [data.get("doc_type") or t("Document"), plan.number and f"số {plan.number}"]))
         + f" — {issued}",
-        plan.title,
-        t(
-            "Sections: {sections}",
-            sections="; ".join(f"{s['number']} {s['title']}"[:60] for s in data["sections"] if s["number"]) or "—",
-        ),
+        plan.title[:200],
     ]
-    for excerpt in data.get("excerpts", []):
-        deadlines = ", ".join(i18n.date(date.fromisoformat(d["on"])) for d in excerpt["deadlines"] if d.get("on"))
-        lines.append(t("• For {addressee}{deadlines}", addressee=excerpt["addressee"][:90],
-                       deadlines=t(" — deadlines {dates}", dates=deadlines) if deadlines else ""))  # fmt: skip
-    kinds = Counter(found["kind"] for found in data.get("dates", []))
-    lines.append(t("Dates found: {deadline} deadline(s), {event} event(s), {citation} citation(s), {rhythm} rhythm(s).",
-                   deadline=kinds["deadline"], event=kinds["event"], citation=kinds["citation"],
-                   rhythm=kinds["rhythm"]))  # fmt: skip
+    levels = Counter(level for excerpt in data.get("excerpts", []) for level in excerpt["levels"])
+    if levels:
+        lines.append(t("Parts for: {levels}", levels=", ".join(f"{t(LEVEL_NAMES.get(level, level))} ({count})"
+                                                               for level, count in levels.items())))  # fmt: skip
+    else:
+        lines.append(t("No part addressed to a level of units was found."))
+    tasks = followed_tasks(data)
+    if tasks:
+        lines.append(t("Tasks to follow ({count}):", count=len(tasks)))
+        for number, task in enumerate(tasks[:PREVIEW_TASKS], start=1):
+            lines.append(f"{number}. {task['addressee'][:60]} — {_when(i18n, task)}")
+        if len(tasks) > PREVIEW_TASKS:
+            lines.append(t("… and {count} more.", count=len(tasks) - PREVIEW_TASKS))
+        lines.append(t("A deadline read wrongly? Type /kehoach han {id} <task number> <date>.", id=plan.id))
+    suggestions = schedule_suggestions(data)
+    if suggestions:
+        lines.append(t("Report schedules it can create: {count}.", count=len(suggestions)))
+        lines += [t("• {rhythm}: a report due {day}/{month}", rhythm=t(RHYTHM_LABELS[item["period_type"]]),
+                    day=item["day"], month=item["month"]) for item in suggestions]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -129,8 +159,13 @@ async def receive_plan_file(ctx: Ctx) -> None:
         ctx.say(ctx.t(UNREADABLE.get(error.reason, UNREADABLE["format"])))
         return
     plan = await stage(ctx.session, ctx.attachment.filename, text, ctx.person.unit_id, ctx.person.id, ctx.now)
+    await show_preview(ctx, plan)
+
+
+async def show_preview(ctx: Ctx, plan: Plan) -> None:
     suggestions = schedule_suggestions(plan.structure)
-    rows = [(Option(f"m:kehoach luu {plan.id}", ctx.t("Save the plan")),)]
+    rows = [(Option(f"m:kehoach dang {plan.id}", ctx.t("Publish and send each unit its part")),),
+            (Option(f"m:kehoach luu {plan.id}", ctx.t("Save the plan")),)]  # fmt: skip
     if suggestions:
         rows.append((Option(f"m:kehoach luulich {plan.id}",
                             ctx.t("Save and create {count} report schedule(s)", count=len(suggestions))),))  # fmt: skip
@@ -161,41 +196,119 @@ async def save(ctx: Ctx, rest: str, *, with_schedules: bool) -> None:
             typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
 
 
-async def push_parts(ctx: Ctx, rest: str) -> None:
-    """Each level's excerpt, with its deadlines, to every person in units of that level (in the sender's area), as
-    an announcement with receipts."""
-    assert ctx.person is not None
-    if ctx.person.role not in (Role.ADMIN, Role.SUPERVISOR):
-        ctx.say(ctx.t("Only administrators and supervising officers can add plans."))
+async def publish(ctx: Ctx, rest: str) -> None:
+    """One tap: the draft becomes active (with the report schedules its recurring deadlines suggest), and each
+    level gets its part and its tasks."""
+    plan = await _own_draft(ctx, rest)
+    if plan is None:
         return
+    with_schedules = bool(schedule_suggestions(plan.structure))
+    made = await confirm(ctx.session, plan, with_schedules=with_schedules, root_unit_id=ctx.person.unit_id
+                         if ctx.person else None, now=ctx.now)  # fmt: skip
+    audit.record(ctx.session, "plan.saved", actor=ctx.person, object_type="plan", object_id=plan.id,
+                 schedules=len(made))  # fmt: skip
+    ctx.say(ctx.t("Plan published (#{id}).", id=plan.id) + "".join(f"\n• {name}" for name in made))
+    await publish_parts(ctx, plan)
+
+
+async def push_parts(ctx: Ctx, rest: str) -> None:
+    """Each level's part, with its deadlines, to every person in units of that level (in the sender's area), as
+    an announcement with acknowledgements; and each unit's tasks to its officers, followed to done."""
+    assert ctx.person is not None
     plan = await _plan(ctx, rest)
     if plan is None:
         return
+    await publish_parts(ctx, plan)
+
+
+async def publish_parts(ctx: Ctx, plan: Plan) -> None:
+    assert ctx.person is not None
     root = None if ctx.person.role == Role.ADMIN else ctx.person.unit_id
     lines = []
-    for level in ("commune", "district"):
+    for level in plan_tasks.LEVELS:
         parts = [e for e in plan.structure.get("excerpts", []) if level in e["levels"]]
         if not parts:
             continue
-        text = "\n\n".join([plan.title, *(e["text"] for e in parts)])
-        dates = [date.fromisoformat(d["on"]) for e in parts for d in e["deadlines"] if d.get("on")]
-        if dates:
-            text += "\n\n⏰ " + ", ".join(ctx.i18n.date(day) for day in dates)
+        pages = part_pages(ctx.i18n, plan, parts)
+        text = pages[0] + (("\n\n" + ctx.t("(The whole part: /kehoach cuatoi {id})", id=plan.id))
+                           if len(pages) > 1 else "")  # fmt: skip
         audience = broadcasts.Audience(root, level, None)
         targets = await broadcasts.recipients(ctx.session, audience)
-        sent = await broadcasts.send(ctx.session, audience, targets, text[:3500], None, sender_id=ctx.person.id,
+        sent = await broadcasts.send(ctx.session, audience, targets, text, None, sender_id=ctx.person.id,
                                      sender_label=ctx.person.full_name, now=ctx.now, plan_id=plan.id)  # fmt: skip
+        made, messages = await tasks.create_and_push(ctx.session, plan, level, root, ctx.now, ctx.today,
+                                                     every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
         audit.record(ctx.session, "plan.pushed", actor=ctx.person, object_type="plan", object_id=plan.id,
-                     level=level, recipients=len(targets), broadcast=sent.id)  # fmt: skip
-        lines.append(ctx.t("Units “{level}”: {count} people (announcement #{id}).", level=level, count=len(targets),
-                           id=sent.id))  # fmt: skip
+                     level=level, recipients=len(targets), broadcast=sent.id, tasks=made)  # fmt: skip
+        lines.append(ctx.t("Units “{level}”: {count} people (announcement #{id}).",
+                           level=ctx.t(LEVEL_NAMES.get(level, level)), count=len(targets), id=sent.id))  # fmt: skip
+        if made:
+            lines.append(ctx.t("{tasks} task(s) to follow, sent to {messages} officer account(s).", tasks=made,
+                               messages=messages))  # fmt: skip
     ctx.say("\n".join(lines) or ctx.t("This plan has no part addressed to communes or districts."))
+
+
+def part_pages(i18n: I18n, plan: Plan, parts: list[dict[str, Any]]) -> list[str]:
+    """A level's part: its paragraphs whole, each deadline once after the paragraph it closes, in pages of at most
+    PART_PAGE characters cut at line ends."""
+    lines = [plan.title[:200]]
+    seen: set[tuple[str | None, str]] = set()
+    for excerpt in parts:
+        lines.append("")
+        lines.extend(excerpt["text"].split("\n"))
+        for deadline in excerpt["deadlines"]:
+            key = (deadline.get("on"), deadline.get("text", ""))
+            if key in seen:
+                continue
+            seen.add(key)
+            when = (i18n.date(date.fromisoformat(deadline["on"])) if deadline.get("on")
+                    else deadline.get("text", "")[:80])  # fmt: skip
+            lines.append(i18n.t("⏰ Deadline: {when}", when=when))
+    return split_lines("\n".join(lines).strip(), PART_PAGE)
+
+
+async def correct_deadline(ctx: Ctx, rest: str) -> None:
+    """ "/kehoach han 12 2 15/03/2026": the second task of draft 12 falls due on 15/03/2026, not as it was read."""
+    plan_ref, _, rest = rest.partition(" ")
+    number, _, when = rest.strip().partition(" ")
+    plan = await _own_draft(ctx, plan_ref)
+    if plan is None:
+        return
+    tasks_read = followed_tasks(plan.structure)
+    index = int(number) - 1 if number.isdecimal() and len(number) < 4 else -1
+    if not 0 <= index < len(tasks_read):
+        ctx.say(ctx.t("There is no task {number} in this plan.", number=number[:8]))
+        await show_preview(ctx, plan)  # still deciding: the preview and its choices again
+        return
+    try:
+        due = parse_date(when, ctx.today, prefer_past=False)
+    except InvalidInput:
+        ctx.say(ctx.t("Please write the date as day/month/year, for example 15/03/2026."))
+        await show_preview(ctx, plan)
+        return
+    structure = dict(plan.structure)
+    corrected = [dict(task) for task in structure.get("tasks", [])]
+    wanted = tasks_read[index]
+    position = next(i for i, task in enumerate(structure.get("tasks", [])) if task == wanted)
+    corrected[position].update(
+        due=due.isoformat(), period=None, wording=f"{corrected[position]['wording']} → {when}"[:255]
+    )
+    structure["tasks"] = corrected
+    plan.structure = structure
+    audit.record(ctx.session, "plan.deadline_corrected", actor=ctx.person, object_type="plan", object_id=plan.id,
+                 task=index + 1, due=due.isoformat())  # fmt: skip
+    ctx.say(ctx.t("Task {number} now falls due on {date}.", number=index + 1, date=ctx.i18n.date(due)))
+    await show_preview(ctx, plan)
 
 
 async def plans_command(ctx: Ctx, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
     rest = rest.strip()
-    if word == "luu":
+    if word == "dang":
+        await publish(ctx, rest)
+    elif word == "han":
+        await correct_deadline(ctx, rest)
+    elif word == "luu":
         await save(ctx, rest, with_schedules=False)
     elif word == "luulich":
         await save(ctx, rest, with_schedules=True)
@@ -287,9 +400,11 @@ async def show_section(ctx: Ctx, rest: str) -> None:
 
 
 async def my_part(ctx: Ctx, rest: str) -> None:
-    """The excerpts addressed to my unit's level (communes: "các xã, phường"), with their deadlines."""
+    """The excerpts addressed to my unit's level (communes: "các xã, phường"), whole, each deadline once: a page of
+    at most PART_PAGE characters at a time."""
     assert ctx.person is not None
-    plan = await _plan(ctx, rest)
+    plan_ref, _, page_ref = rest.partition(" ")
+    plan = await _plan(ctx, plan_ref)
     if plan is None:
         return
     unit = await ctx.session.get(Unit, ctx.person.unit_id) if ctx.person.unit_id else None
@@ -301,15 +416,14 @@ async def my_part(ctx: Ctx, rest: str) -> None:
     if not mine:
         ctx.say(ctx.t("This plan has no part addressed to your level; here is its organising section instead."))
         mine = excerpts
-    lines = []
-    for excerpt in mine:
-        lines.append(excerpt["text"])
-        for deadline in excerpt["deadlines"]:
-            if deadline.get("on"):
-                lines.append(ctx.t("⏰ Deadline {date}: {sentence}",
-                                   date=ctx.i18n.date(date.fromisoformat(deadline["on"])),
-                                   sentence=deadline["sentence"][:200]))  # fmt: skip
-    ctx.say("\n\n".join(lines)[: PAGE * 2] or ctx.t("There is no such section."), title=ctx.t("My part"))
+    if not mine:
+        ctx.say(ctx.t("There is no such section."))
+        return
+    pages = part_pages(ctx.i18n, plan, mine)
+    page = min(max(int(page_ref), 1), len(pages)) if page_ref.isdecimal() and len(page_ref) < 4 else 1
+    rows = ((Option(f"m:kehoach cuatoi {plan.id} {page + 1}", ctx.t("Next page")),),) if page < len(pages) else ()
+    ctx.say(pages[page - 1], title=ctx.t("My part ({page}/{pages})", page=page, pages=len(pages)), rows=rows,
+            typed_hint=ctx.t("Type the number of your choice, or its name.") if rows else "")  # fmt: skip
 
 
 async def search(ctx: Ctx, words: str) -> None:

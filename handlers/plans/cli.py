@@ -65,6 +65,6 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
 
 def register(registry: Registry) -> None:
     registry.add_cli_group("plan", "plans and directives")
-    registry.add_cli(CliVerb("plan", "parse", "read a plan (.docx, .doc, .odt, .pdf, .txt, .md, .htm) and print its structure; nothing is saved",
-                             parse, _parse_options, database=False))  # fmt: skip
+    registry.add_cli(CliVerb("plan", "parse", "read a plan (.docx, .doc, .odt, .pdf, .txt, .md, .htm) and print "
+                             "its structure; nothing is saved", parse, _parse_options, database=False))  # fmt: skip
     registry.add_cli(CliVerb("plan", "import", "read a plan and publish it (for /kehoach)", publish, _import_options))

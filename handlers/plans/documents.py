@@ -205,8 +205,8 @@ _TASK = re.compile(r"nội dung|nhiệm vụ|công việc|hoạt động", re.IG
 
 def table_lines(rows: list[list[str]]) -> list[str]:
     """A table as lines. An assignment table — a header row naming the task, its lead and its time — becomes, row by
-    row, "- task", "Cơ quan chủ trì: …", "Cơ quan phối hợp: …", "Thời gian thực hiện: …": what the reader reads in
-    the text of plans that write their assignments out."""
+    row, "Nhiệm vụ: task", "Cơ quan chủ trì: …", "Cơ quan phối hợp: …", "Thời gian thực hiện: …": what the reader
+    reads in the text of plans that write their assignments out."""
     if rows:
         header = rows[0]
         task = next((i for i, cell in enumerate(header) if _TASK.search(cell)), None)
@@ -228,7 +228,7 @@ def _assignment_rows(rows: list[list[str]], task: int, lead: int, helpers: int |
         if not cells[task] or len(set(cell for cell in row if cell)) == 1:  # a group's heading row spans the table
             lines.extend(dict.fromkeys(cell for cell in row if cell))
             continue
-        lines.append(cells[task] if re.match(r"^(?:\d|[IVX]+\.|[a-zđ]\))", cells[task]) else f"- {cells[task]}")
+        lines.append(f"Nhiệm vụ: {cells[task]}")
         if cells[lead]:
             lines.append(f"Cơ quan chủ trì: {cells[lead]}")
         if helpers is not None and cells[helpers]:
@@ -249,7 +249,7 @@ def converted_to_docx(data: bytes, suffix: str) -> bytes:
         source = Path(folder) / f"plan{suffix}"
         source.write_bytes(data)
         try:
-            subprocess.run(  # noqa: S603 — a fixed program and arguments; the file is ours
+            subprocess.run(
                 [soffice, f"-env:UserInstallation={(Path(folder) / 'profile').as_uri()}", "--headless",
                  "--convert-to", "docx", "--outdir", folder, str(source)],
                 capture_output=True, timeout=CONVERT_SECONDS, check=False,

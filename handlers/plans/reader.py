@@ -78,6 +78,7 @@ class Task:
     due: date | None
     period: str | None
     wording: str
+    excerpt: int  # which of the plan's excerpts it comes from
 
 
 @dataclass
@@ -105,8 +106,9 @@ class Plan:
 
     def tasks(self) -> list[Task]:
         """Each excerpt's deadlines as tasks to follow: once-only ones (a recurring report is a schedule instead)."""
-        return [Task(excerpt.addressee, excerpt.levels, excerpt.section, found.on, found.period, found.text)
-                for excerpt in self.excerpts for found in excerpt.deadlines if found.rhythm is None]  # fmt: skip
+        return [Task(excerpt.addressee, excerpt.levels, excerpt.section, found.on, found.period, found.text, index)
+                for index, excerpt in enumerate(self.excerpts) for found in excerpt.deadlines
+                if found.rhythm is None]  # fmt: skip
 
     def sections_flat(self) -> list[Section]:
         out: list[Section] = []

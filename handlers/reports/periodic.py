@@ -20,6 +20,7 @@ from storage import audit, periodic, schedules
 from storage.models import PeriodicReport, Person, ReportSchedule, Unit
 from storage.periods import Period, parse_period, period_containing
 from storage.text import record_id
+from storage.units import Scope
 
 PERIODIC_FORM = Form(
     name="periodic",
@@ -228,10 +229,11 @@ async def todo_command(ctx: Ctx, args: str) -> None:
     for schedule in await schedules.active(ctx.session):
         if await schedules.covers(ctx.session, schedule, unit):
             lines.extend(await _todo_lines(ctx, schedule, unit))
-    if not lines:
+    more, _ = await ctx.services.more_lines(ctx, "todo", Scope(unit.id))  # the unit's plan tasks
+    if not lines and not more:
         ctx.say(ctx.t("No periodic report is expected from your unit."))
     else:
-        ctx.say("\n".join(lines), title=ctx.t("What is due"))
+        ctx.say("\n".join(lines + ([""] if lines and more else []) + more), title=ctx.t("What is due"))
     await ctx.services.show_menu(ctx)
 
 

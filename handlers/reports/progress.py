@@ -75,9 +75,12 @@ async def progress_command(ctx: Ctx, args: str) -> None:
             ))  # fmt: skip
             label = f"{schedule.name} — {period.label(ctx.i18n)}"
             rows.append((Option(f"m:tiendo {schedule.id} {period.key}", label),))
-    if not lines:
+    more, buttons = await ctx.services.more_lines(ctx, "progress", scope)  # plan tasks, from the plans area
+    if not lines and not more:
         ctx.say(ctx.t("No report is expected from the units you supervise."))
         return
+    lines += ([""] if lines and more else []) + more
+    rows += buttons
     ctx.say("\n".join(lines), title=ctx.t("Reporting progress"), rows=tuple(rows),
             typed_hint=ctx.t("Type the number of a report to see the units."))  # fmt: skip
 
