@@ -99,8 +99,8 @@ class Router:
             suffix = "." + ctx.attachment.filename.rsplit(".", 1)[-1].lower() if "." in ctx.attachment.filename else ""
             handler = self.registry.attachments.get(suffix)
             if handler is None:
-                ctx.say(ctx.t("I can read Excel lists of overseas Vietnamese (.xlsx) and plans (.docx, .txt, .htm); "
-                              "not this kind of file."))  # fmt: skip
+                ctx.say(ctx.t("I can read Excel lists of overseas Vietnamese (.xlsx) and plans (.docx, .doc, .odt, "
+                              ".pdf, .txt, .htm); not this kind of file."))  # fmt: skip
                 show_menu(ctx, self.registry)
             else:
                 await handler(ctx)

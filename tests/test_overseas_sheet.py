@@ -149,9 +149,12 @@ async def test_import_in_chat_reports_then_imports_once(app: App, tmp_path: Path
     assert "không còn chờ" in await chat.say("/kieubao nhapxn 1")  # a second confirm imports nothing
     again = await chat.say(f"!file {path}")
     assert "↩️ 3 dòng đã có trong danh sách" in again and "Nhập" not in again.split("\n")[-1]
-    other = tmp_path / "notes.pdf"
+    other = tmp_path / "notes.zip"
     other.write_text("hello")
     assert "chưa đọc được loại tệp này" in await chat.say(f"!file {other}")
+    scan = tmp_path / "ke-hoach.pdf"  # a plan's format: an officer is told who may add plans
+    scan.write_text("hello")
+    assert "Chỉ quản trị viên và cán bộ phụ trách mới thêm được kế hoạch" in await chat.say(f"!file {scan}")
     async with app.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(OverseasRecord)) == 3
         imported = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "overseas.imported"))).one()

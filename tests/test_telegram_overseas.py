@@ -123,7 +123,7 @@ async def test_register_on_telegram(app: App, telegram: FakeTelegram, register_b
     assert "✅ 3 dòng nhập được" in checked and "Dòng 10, cột “Điện thoại thân nhân”" in checked
     await chat.tap("Nhập 3 hồ sơ", "Đã nhập 3 hồ sơ")
     mark = chat.seen
-    await telegram.send_document(OFFICER, "ghi chu.pdf", b"hello")
+    await telegram.send_document(OFFICER, "ghi chu.zip", b"hello")
     await telegram.wait_for(OFFICER, "chưa đọc được loại tệp này", after=mark)
     assert len([r for r in await records(app) if r.deleted_at is None]) == 3
 
