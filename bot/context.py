@@ -63,6 +63,7 @@ class Ctx:
     notice: str | None = None
     attachment: Attachment | None = None
     attachment_data: bytes | None = None
+    attachment_read: object = None  # what the area's file reader made of it, or the exception it raised
 
     @property
     def session(self) -> AsyncSession:

@@ -105,8 +105,9 @@ class UpdatePipeline:
         async with lock:
             event = await self._keep_photo(event)
             data = await self._fetch(event)
+            read = await self._read(event, data)
             try:
-                result = await self._handle_locked(event, data)
+                result = await self._handle_locked(event, data, read)
             except Exception:
                 log.exception("handling %s update %s failed", event.channel, event.update_key)
                 result = await self._apologise(event)
@@ -145,12 +146,27 @@ class UpdatePipeline:
             return None
         return data if len(data) <= MAX_ATTACHMENT_BYTES else None
 
-    async def _handle_locked(self, event: Inbound, data: bytes | None) -> Handled:
+    async def _read(self, event: Inbound, data: bytes | None) -> object:
+        """A file's content, parsed in a worker thread before the transaction opens: a large workbook or plan holds
+        no database lock and never delays another person's answer. A reader's refusal is passed on as it is."""
+        if event.attachment is None or data is None:
+            return None
+        suffix = Path(event.attachment.filename.lower()).suffix
+        reader = self.registry.readers.get(suffix)
+        if reader is None:
+            return None
+        today = self.clock().astimezone(self.zone).date()
+        try:
+            return await asyncio.to_thread(reader, event.attachment.filename, data, today, self.cipher.available)
+        except Exception as error:  # the handler answers it in the person's language
+            return error
+
+    async def _handle_locked(self, event: Inbound, data: bytes | None, read: object = None) -> Handled:
         async with self.db.begin() as tx:
             ctx = await self._open(tx, event)
             if ctx is None:
                 return Handled(duplicate=True)
-            ctx.attachment, ctx.attachment_data = event.attachment, data
+            ctx.attachment, ctx.attachment_data, ctx.attachment_read = event.attachment, data, read
             await self.router.route(ctx, event)
             await self._stamp_and_enqueue(ctx, event)
             await conversations.save(tx, ctx.conversation, ctx.now)

@@ -9,7 +9,7 @@ import argparse
 import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,6 +91,7 @@ class Job:
     run: Callable[[Runtime], Awaitable[int]]
 
 
+FileReader = Callable[[str, bytes, date, bool], object]  # (name, bytes, today, can encrypt) → what the file says
 MoreLines = Callable[[Ctx, Scope], Awaitable[tuple[list[str], list[tuple[Option, ...]]]]]  # another area's lines
 
 
@@ -102,6 +103,7 @@ class Registry:
     validators: dict[str, Validator] = field(default_factory=dict)
     text_fallback: Callable[[Ctx, str], Awaitable[bool]] | None = None
     attachments: dict[str, Callable[[Ctx], Awaitable[None]]] = field(default_factory=dict)  # by file suffix
+    readers: dict[str, FileReader] = field(default_factory=dict)  # by suffix: run before the transaction opens
     cli_groups: dict[str, str] = field(default_factory=dict)  # group → help
     cli_verbs: dict[tuple[str, str], CliVerb] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)

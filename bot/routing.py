@@ -14,6 +14,9 @@ from bot.menus import ask_for_code, show_menu
 from bot.notify import EVERGREEN
 from bot.registry import Registry
 from storage.outbox import mark_unreachable
+from storage.text import fold
+
+MENU_WORDS = frozenset({"menu", "menu chinh", "trang chu", "bat dau", "danh muc", "start", "home"})  # as typed on Zalo
 
 
 class Router:
@@ -106,6 +109,9 @@ class Router:
                 await handler(ctx)
 
     async def _on_free_text(self, ctx: Ctx, text: str) -> None:
+        if fold(text).strip(" .!?") in MENU_WORDS:
+            show_menu(ctx, self.registry)
+            return
         for understood in self.registry.typed:  # words that mean one thing anywhere: "xong 2", "đã nhận"
             if await understood(ctx, text):
                 return

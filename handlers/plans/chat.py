@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from bot.registry import Command, Registry
 from handlers.announcements import broadcasts
 from handlers.plans import tasks
 from handlers.plans.documents import PLAN_FILES, UnreadableDocument, document_text
+from handlers.plans.reader import Plan as ReadPlan
 from handlers.plans.reader import read_plan
 from storage import audit, plan_tasks, schedules
 from storage.models import Plan, Unit
@@ -69,9 +71,21 @@ def schedule_suggestions(structure: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+@dataclass(frozen=True)
+class ReadFile:
+    text: str
+    plan: ReadPlan
+
+
+def read_file(name: str, data: bytes, today: date, can_encrypt: bool) -> ReadFile:
+    """The registry's file reader for plans (in a worker thread, before the update's transaction)."""
+    text = document_text(name, data)
+    return ReadFile(text, read_plan(text))
+
+
 async def stage(session: AsyncSession, filename: str, text: str, unit_id: int | None, person_id: int | None,
-                now: Any) -> Plan:  # fmt: skip
-    plan = await asyncio.to_thread(read_plan, text)
+                now: Any, *, read: ReadPlan | None = None) -> Plan:  # fmt: skip
+    plan = read if read is not None else await asyncio.to_thread(read_plan, text)
     row = Plan(doc_type=plan.doc_type, number=plan.number, title=plan.title or filename, issued_on=plan.issued_on,
                source_name=filename[:255], body=text, structure=plan.to_json(), status="draft", unit_id=unit_id,
                created_by_id=person_id, created_at=now)  # fmt: skip
@@ -153,12 +167,15 @@ async def receive_plan_file(ctx: Ctx) -> None:
     if ctx.attachment_data is None:
         ctx.say(ctx.t("I could not download that file (it may be larger than 10 MB). Please try again."))
         return
-    try:  # in a worker thread: a long file, or LibreOffice converting one, never holds up anyone else's answer
-        text = await asyncio.to_thread(document_text, ctx.attachment.filename, ctx.attachment_data)
-    except UnreadableDocument as error:
-        ctx.say(ctx.t(UNREADABLE.get(error.reason, UNREADABLE["format"])))
+    read = ctx.attachment_read  # read before the transaction opened (bot/pipeline.py): nobody waited on it
+    if isinstance(read, UnreadableDocument):
+        ctx.say(ctx.t(UNREADABLE.get(read.reason, UNREADABLE["format"])))
         return
-    plan = await stage(ctx.session, ctx.attachment.filename, text, ctx.person.unit_id, ctx.person.id, ctx.now)
+    if not isinstance(read, ReadFile):
+        ctx.say(ctx.t(UNREADABLE["damaged"]))
+        return
+    plan = await stage(ctx.session, ctx.attachment.filename, read.text, ctx.person.unit_id, ctx.person.id, ctx.now,
+                       read=read.plan)  # fmt: skip
     await show_preview(ctx, plan)
 
 
@@ -472,3 +489,4 @@ def register(registry: Registry) -> None:
                                  aliases=("plans",)))  # fmt: skip
     for suffix in PLAN_FILES:
         registry.attachments[suffix] = receive_plan_file
+        registry.readers[suffix] = read_file

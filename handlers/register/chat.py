@@ -396,3 +396,5 @@ def register(registry: Registry) -> None:
     registry.validators.update(not_before=not_before, needs_data_key=needs_data_key)
     for suffix in (".xlsx", ".xlsm", ".xls", ".csv"):
         registry.attachments[suffix] = sheet_import.receive_file
+    for suffix in (".xlsx", ".xlsm"):
+        registry.readers[suffix] = sheet_import.read_sheet

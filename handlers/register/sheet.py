@@ -33,6 +33,9 @@ from storage.text import clean, fold, inert, name_key
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED = 60 * 1024 * 1024  # what the workbook's parts may unpack to: 20,000 full rows are about 15 MB
+MAX_COLUMNS = 64  # the template has fifteen
+MAX_READ_ROWS = 30_000  # every row read counts, empty ones too: a sheet of a million empty rows is refused quickly
 HEADER_SEARCH_ROWS = 15
 EXCEL_SERIALS = (3_000, 80_000)  # 1908 … 2119 as Excel day numbers; a four-digit year is never in this range
 DATE_TEXT = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(\d{4})\b")
@@ -153,6 +156,13 @@ def check(data: bytes, today: date, *, can_encrypt: bool) -> Checked:
         result.problems.append(Problem(0, "", N_("The file is larger than 10 MB; please split it.")))
         return result
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            result.problems.append(Problem(0, "", N_("The file unpacks to more than {limit} MB, too much for a list; "
+                                                     "please delete what is not the list (images, other sheets) or "
+                                                     "split it."), {"limit": MAX_UNPACKED // 2**20}))  # fmt: skip
+            return result
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         result.problems.append(
@@ -167,7 +177,7 @@ def check(data: bytes, today: date, *, can_encrypt: bool) -> Checked:
 
 
 def _read(sheet: Any, result: Checked, today: date, can_encrypt: bool) -> None:
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)  # a sheet may declare 16,384 columns
     columns: dict[int, Step] = {}
     header_row = 0
     for number, cells in enumerate(rows, start=1):
@@ -196,6 +206,11 @@ def _read(sheet: Any, result: Checked, today: date, can_encrypt: bool) -> None:
     seen: dict[tuple[str, int | None, str | None], int] = {}
     data_rows = 0
     for number, cells in enumerate(rows, start=header_row + 1):
+        if number > MAX_READ_ROWS:
+            result.problems.append(Problem(0, "", N_("The sheet has more than {limit} rows, empty ones included; "
+                                                     "please delete the empty rows below the list or split it."),
+                                           {"limit": MAX_READ_ROWS}))  # fmt: skip
+            return
         if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
             continue
         data_rows += 1

@@ -39,8 +39,15 @@ class Staged:
     already_present: int
 
 
-async def stage(session: AsyncSession, unit_id: int, data: bytes, today: date, *, can_encrypt: bool) -> Staged:
-    checked = await asyncio.to_thread(check, data, today, can_encrypt=can_encrypt)
+def read_sheet(name: str, data: bytes, today: date, can_encrypt: bool) -> Checked:
+    """The registry's file reader for workbooks: run before the update's transaction (see bot/pipeline.py)."""
+    return check(data, today, can_encrypt=can_encrypt)
+
+
+async def stage(session: AsyncSession, unit_id: int, data: bytes, today: date, *, can_encrypt: bool,
+                checked: Checked | None = None) -> Staged:  # fmt: skip
+    if checked is None:  # the command line: nobody else waits on this process
+        checked = await asyncio.to_thread(check, data, today, can_encrypt=can_encrypt)
     present = await overseas.identities(session, unit_id)
     new_rows = [
         values
@@ -114,9 +121,9 @@ async def receive_file(ctx: Ctx) -> None:
     if ctx.attachment_data is None:
         ctx.say(ctx.t("I could not download that file (it may be larger than 10 MB). Please try again."))
         return
-    staged = await stage(
-        ctx.session, ctx.person.unit_id, ctx.attachment_data, ctx.today, can_encrypt=ctx.services.cipher.available
-    )
+    read = ctx.attachment_read if isinstance(ctx.attachment_read, Checked) else None
+    staged = await stage(ctx.session, ctx.person.unit_id, ctx.attachment_data, ctx.today,
+                         can_encrypt=ctx.services.cipher.available, checked=read)  # fmt: skip
     text = report(staged, name, ctx.i18n)
     if staged.checked.fatal or not staged.new_rows:
         ctx.say(text, title=ctx.t("Import check"))
