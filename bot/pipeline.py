@@ -240,6 +240,9 @@ class UpdatePipeline:
     async def cancel(self, ctx: Ctx) -> None:
         await self.drafts.cancel(ctx)
 
+    async def settle_draft(self, ctx: Ctx, *, replace: bool) -> None:
+        await self.drafts.settle(ctx, replace=replace)
+
     async def ask_for_code(self, ctx: Ctx) -> None:
         ask_for_code(ctx)
 

@@ -190,3 +190,25 @@ async def test_two_workers_share_one_database(app: App, settings: Settings) -> N
     async with app.db.transaction() as session:
         state = next(c.state for c in (await session.scalars(select(Conversation))).all() if c.state)
     assert sorted(p["ref"] for p in state["answers"]["photos"]) == sorted(f"file-{i}" for i in range(10))
+
+
+async def test_another_form_asks_before_the_draft_is_discarded(app: App) -> None:
+    """A command for another form, typed or tapped in the middle of one, never throws the draft away unasked."""
+    chat = await joined(app)
+    await chat.say("/baocao")
+    await chat.say("2")  # the kind
+    asked = await chat.say("/kieubao them")
+    assert "đang nhập dở báo cáo hoạt động" in asked and "1. Tiếp tục báo cáo hoạt động" in asked
+    assert "Hoạt động diễn ra ngày nào?" in await chat.say("1")  # typed, as on Zalo: the draft goes on at its step
+    await chat.say("/kieubao them")
+    replaced = await chat.say("2")
+    assert "Đã bỏ báo cáo hoạt động đang làm dở" in replaced and "Hồ sơ kiều bào" in replaced
+    async with app.db.transaction() as session:
+        state = next(c.state for c in (await session.scalars(select(Conversation))).all() if c.state)
+    assert "pending_start" not in state and state.get("answers", {}) == {}
+    assert "đang nhập dở hồ sơ kiều bào" in await chat.say("/baocao")
+    assert "Hoạt động thuộc loại nào?" in await chat.say("bỏ bản nháp")  # the words work as well as the number
+    await chat.say("2")
+    await chat.say("/kieubao them")
+    answered = await chat.say("hôm nay")  # and an answer to the open form is a choice to continue it
+    assert "câu 3/" in answered  # not a choice between drafts: the answer to the open form's question

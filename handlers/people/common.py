@@ -60,6 +60,11 @@ async def cancel_command(ctx: Ctx, args: str) -> None:
     await ctx.services.cancel(ctx)
 
 
+async def draft_command(ctx: Ctx, args: str) -> None:
+    """The answer to "continue your draft, or discard it for the other form?" ("/nhap tiep" or "/nhap bo")."""
+    await ctx.services.settle_draft(ctx, replace=args.strip() == "bo")
+
+
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
@@ -85,3 +90,4 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(Command("menu", menu_command, N_("Main menu")))
     registry.add_command(Command("huy", cancel_command, N_("Cancel what you are doing"), aliases=("cancel",)))
+    registry.add_command(Command("nhap", draft_command, N_("Continue or discard an unfinished form")))
