@@ -25,6 +25,8 @@ def _parser(registry: Registry) -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply all migrations")
     datakey = sub.add_parser("datakey", help="the key that encrypts notes").add_subparsers(dest="action", required=True)
     datakey.add_parser("new", help="print a new key for CAUNOI_DATA_KEY")
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="walk the audit log's hash chain; exit 1 if a row was removed or altered")
     groups = {name: sub.add_parser(name, help=text).add_subparsers(dest="action", required=True)
               for name, text in registry.cli_groups.items()}  # fmt: skip
     for verb in registry.cli_verbs.values():  # each area's verbs (handlers/<area>/cli.py)
@@ -88,6 +90,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     app = App(settings)
     try:
         await app.migrate()
+        if args.command == "audit":
+            return await _verify_audit(app)
         if verb is None:
             print("database is at the latest schema")
         else:
@@ -95,6 +99,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     finally:
         await app.close()
     return 0
+
+
+async def _verify_audit(app: App) -> int:
+    from storage.audit import verify
+
+    async with app.db.transaction() as session:
+        found = await verify(session)
+    for problem in found.problems[:50]:
+        print(f"PROBLEM {problem}")
+    print(f"audit log: {found.entries} entries ({found.unchained} from before the chain), "
+          f"{len(found.problems)} problem(s); head #{found.head_id}: {found.head or '-'}")  # fmt: skip
+    return 1 if found.problems else 0
 
 
 async def _demo(settings: Settings, *, reset: bool) -> int:

@@ -174,7 +174,8 @@ class ActivityPhoto(Base):
 
 
 class AuditEntry(Base):
-    """Append-only record of who did or saw what; database triggers refuse updates and deletes."""
+    """Append-only record of who did or saw what; database triggers refuse updates and deletes, and each row is
+    chained to the one before it (``storage.audit``), so a removed or altered row shows."""
 
     __tablename__ = "audit_log"
 
@@ -186,6 +187,8 @@ class AuditEntry(Base):
     object_type: Mapped[str | None] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):
