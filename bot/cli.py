@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.app import App, build_registry
 from bot.config import Settings
 from bot.registry import CliVerb, Registry
-from storage.types import start_clock_at
+from storage.types import start_clock_at, utcnow
 
 
 def _parser(registry: Registry) -> argparse.ArgumentParser:
@@ -25,6 +25,11 @@ def _parser(registry: Registry) -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply all migrations")
     datakey = sub.add_parser("datakey", help="the key that encrypts notes").add_subparsers(dest="action", required=True)
     datakey.add_parser("new", help="print a new key for CAUNOI_DATA_KEY")
+    saved = sub.add_parser("backup", help="copy the SQLite database while the bot runs (PostgreSQL: pg_dump)")
+    saved.add_argument("--output", type=Path, help="the backup file (default: DATA_DIR/backups/caunoi-DATE.sqlite3)")
+    restored = sub.add_parser("restore", help="copy a SQLite backup into a new database file")
+    restored.add_argument("file", type=Path)
+    restored.add_argument("--into", type=Path, required=True, help="the new database file (must not exist)")
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="walk the audit log's hash chain; exit 1 if a row was removed or altered")
     groups = {name: sub.add_parser(name, help=text).add_subparsers(dest="action", required=True)
@@ -78,6 +83,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
         return 0
     if args.command == "demo":
         return await _demo(settings, reset=args.reset)
+    if args.command in ("backup", "restore"):
+        return await _backup_or_restore(args, settings)
     if args.command == "datakey":
         from storage.crypto import new_key
 
@@ -98,6 +105,28 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
             await verb.run(app, args)
     finally:
         await app.close()
+    return 0
+
+
+async def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import backup
+
+    if args.command == "backup":
+        database = backup.sqlite_path(settings.effective_database_url)
+        target = args.output or settings.data_dir / "backups" / f"caunoi-{utcnow():%Y%m%d-%H%M%S}.sqlite3"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = await asyncio.to_thread(backup.backup, database, target)
+        print(f"backup written to {target} ({size / 2**20:.1f} MB); notes stay encrypted: keep CAUNOI_DATA_KEY "
+              "apart from it, and safe")  # fmt: skip
+        return 0
+    await asyncio.to_thread(backup.restore, args.file, args.into)
+    url = f"sqlite+aiosqlite:///{args.into.resolve()}"
+    app = App(settings, database_url=url)
+    try:
+        await app.migrate()  # a backup from an older version is brought to the current schema
+    finally:
+        await app.close()
+    print(f"restored into {args.into}; set CAUNOI_DATABASE_URL={url} to use it")
     return 0
 
 

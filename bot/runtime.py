@@ -21,6 +21,7 @@ from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
 from bot.registry import Job
+from storage import retention
 from storage.conversations import prune_processed
 from storage.types import utcnow
 
@@ -144,6 +145,10 @@ def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asy
     async def prune() -> None:
         async with app.db.transaction() as session:
             await prune_processed(session, utcnow() - timedelta(days=app.settings.processed_update_retention_days))
+            swept = await retention.sweep(session, app.clock())
+        if swept.total():
+            log.info("retention: %d draft(s), %d staged import(s), %d plan draft(s), %d link code(s) removed",
+                     swept.drafts, swept.imports, swept.plans, swept.link_codes)  # fmt: skip
         await asyncio.to_thread(downloads.prune)
 
     def job_task(job: Job) -> asyncio.Task[None]:
@@ -155,7 +160,7 @@ def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asy
 
     tasks = [
         asyncio.create_task(app.worker.run(stop)),
-        asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "pruning processed updates")),
+        asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "housekeeping (retention)")),
         *(job_task(job) for job in app.registry.jobs),
     ]
     if app.db.is_sqlite:

@@ -1,4 +1,5 @@
-"""Encryption at rest for free-text notes that may hold opinions or beliefs (Decree 13/2023 "sensitive" data).
+"""Encryption at rest for free-text notes that may hold opinions or beliefs (sensitive personal data under Law
+91/2025/QH15 and Decree 356/2025/NĐ-CP).
 
 The key comes from ``CAUNOI_DATA_KEY``: one or more Fernet keys separated by commas. The first encrypts; all are
 tried for decryption, so a key can be rotated by putting the new one first and re-saving.

@@ -466,3 +466,23 @@ class PlanTaskUnit(Base):
     result: Mapped[str | None] = mapped_column(Text)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity_reports.id"))
     reminded: Mapped[str | None] = mapped_column(String(16))  # the last reminder sent: "-3", "0", "+1"
+
+
+class PrivacyRequest(Base):
+    """A data subject's request (Law 91/2025/QH15): to see, correct or erase their data, or to object; with the day it
+    was received and the days by which it must be answered and done (Decree 356/2025/NĐ-CP)."""
+
+    __tablename__ = "privacy_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16))  # record | person
+    subject_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # access | correct | erase | restrict | object | other
+    detail: Mapped[str | None] = mapped_column(Text)
+    received_on: Mapped[date] = mapped_column(Date)
+    respond_by: Mapped[date] = mapped_column(Date)
+    complete_by: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | refused
+    created_by_label: Mapped[str | None] = mapped_column(String(255))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closing_note: Mapped[str | None] = mapped_column(Text)

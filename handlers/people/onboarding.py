@@ -9,6 +9,7 @@ from bot.context import Ctx
 from bot.engine.forms import Form, Kind, Step
 from bot.i18n import N_
 from bot.registry import Command, Flow, Registry
+from handlers.people.privacy import notice
 from storage import audit
 from storage.models import Person, Unit
 from storage.people import (
@@ -128,6 +129,7 @@ async def try_code(ctx: Ctx, text: str, *, explicit: bool) -> None:
             role=ctx.t(ROLE_NAMES[result.role]),
         )
     )
+    ctx.replies.append(notice(ctx.i18n))  # once, when joining; again at any time with /quyenriengtu
     await ctx.services.start_form(ctx, PROFILE_FORM.name)
 
 

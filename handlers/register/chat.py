@@ -273,7 +273,7 @@ async def _search(ctx: Ctx, query: str) -> None:
             country = None
     lines_found, total = await overseas.search(ctx.session, scope_of(ctx.person), query, country, limit=RESULTS)
     audit.record(ctx.session, "overseas.searched", actor=ctx.person, object_type="overseas_register",
-                 query=query, results=total)  # fmt: skip
+                 words=len(query.split()), results=total)  # the words may be a name: not kept  # fmt: skip
     nav = (Option("m:kieubao tim", ctx.t("Search again")), Option("m:kieubao", ctx.t("Register menu")))
     if not lines_found:
         ctx.say(ctx.t("No one matches “{query}” in your units.", query=query), rows=(nav,),

@@ -1,4 +1,5 @@
-"""The register exported as rows in the spreadsheet's column order (Excel, CSV); every export is audited."""
+"""The register exported as rows in the spreadsheet's column order (Excel, CSV); every export is audited and told to
+the administrators."""
 
 from __future__ import annotations
 
@@ -8,14 +9,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.replies import Reply
+from bot.i18n import I18n
+from bot.notify import to_units
 from handlers.register.sheet import COLUMNS, display_value, export_headers
 from storage import audit, overseas
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Unit
+from storage.models import Person, Unit
+from storage.people import Role
 from storage.text import inert
-from storage.types import VIETNAM
+from storage.types import VIETNAM, utcnow
 from storage.units import Scope, by_code
 
 
@@ -41,7 +47,19 @@ async def register_rows(db: Database, cipher: Cipher, unit_code: str | None, act
             ])  # fmt: skip
         audit.record(session, "export.overseas", actor_label=actor_label, object_type="unit",
                      object_id=unit_code or "*", rows=len(rows))  # fmt: skip
+        await _tell_admins(session, unit_code or "*", len(rows), actor_label)
     return rows
+
+
+async def _tell_admins(session: AsyncSession, unit_code: str, rows: int, actor_label: str) -> None:
+    """Every bulk export of personal data is told to the administrators, as it happens."""
+    units = (await session.scalars(select(Person.unit_id).where(Person.role == Role.ADMIN).distinct())).all()
+
+    def build(i18n: I18n) -> Reply:
+        return Reply(text=i18n.t("The register was exported: {rows} record(s) of unit {unit}, by {actor}.", rows=rows,
+                                 unit=unit_code, actor=actor_label), title=i18n.t("Personal data"))  # fmt: skip
+
+    await to_units(session, [unit for unit in units if unit is not None], (Role.ADMIN.value,), build, utcnow())
 
 
 def _local(moment: datetime) -> datetime:
