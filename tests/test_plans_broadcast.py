@@ -85,8 +85,9 @@ async def test_announcement_with_receipts(app: App) -> None:
         and "1. ✅ Đã nhận" in received
     )
     assert "Thông báo của Quản Trị" in van.out[-1]
-    assert "đã ghi nhận" in (await mai.say("/danhan 1")).lower()
+    assert "đã ghi nhận" in (await mai.say("Đã nhận")).lower()  # typed, as on Zalo: the newest one waiting
     assert "Đã ghi nhận trước đó" in await mai.say("/danhan 1")
+    assert "Tôi chưa hiểu" in await mai.say("đã nhận")  # nothing waits for a receipt any more
     for missing in ("/danhan 2", "/danhan 99999999999999999999"):  # no such announcement: not "already recorded"
         assert "Không có thông báo #" in await mai.say(missing)
     assert "Không có thông báo #1 nào gửi tới anh/chị" in await admin.say("/danhan 1")  # not in its audience

@@ -137,6 +137,16 @@ async def acknowledge(session: AsyncSession, broadcast_id: int, person_id: int, 
     return False if await session.scalar(select(BroadcastRecipient.person_id).where(*recipient)) else None
 
 
+async def latest_unacknowledged(session: AsyncSession, person_id: int) -> int | None:
+    """The newest announcement sent to this person that they have not acknowledged yet."""
+    return await session.scalar(
+        select(BroadcastRecipient.broadcast_id)
+        .where(BroadcastRecipient.person_id == person_id, BroadcastRecipient.acknowledged_at.is_(None),
+               BroadcastRecipient.outbox_id.is_not(None))
+        .order_by(BroadcastRecipient.broadcast_id.desc()).limit(1)
+    )  # fmt: skip
+
+
 @dataclass
 class Status:
     recipients: int

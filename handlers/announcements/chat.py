@@ -15,7 +15,7 @@ from handlers.announcements import broadcasts
 from storage import audit
 from storage.models import Broadcast
 from storage.people import SUPERVISING, Role
-from storage.text import record_id
+from storage.text import fold, record_id
 from storage.units import level_choices
 
 BROADCAST_FORM = Form(
@@ -132,10 +132,26 @@ async def acknowledge_command(ctx: Ctx, args: str) -> None:
     await ctx.services.reshow_form(ctx)
 
 
+_RECEIVED = frozenset({"da nhan", "danhan", "nhan roi", "da nhan roi", "da nhan duoc", "ok da nhan", "received"})
+
+
+async def typed_received(ctx: Ctx, text: str) -> bool:
+    """ "đã nhận", typed as on Zalo: acknowledges the newest announcement this person has not acknowledged yet."""
+    if ctx.person is None or fold(text).strip(" .!✅") not in _RECEIVED:
+        return False
+    wanted = await broadcasts.latest_unacknowledged(ctx.session, ctx.person.id)
+    if wanted is None:
+        return False  # nothing waits for a receipt: the words mean something else here
+    await broadcasts.acknowledge(ctx.session, wanted, ctx.person.id, ctx.now)
+    ctx.say(ctx.t("Thank you; your receipt is recorded."))
+    return True
+
+
 def register(registry: Registry) -> None:
     registry.add_command(Command("thongbao", broadcast_command, N_("Send an announcement"), roles=SUPERVISING,
                                  menu=N_("Announcements"), menu_rank=60, aliases=("broadcast",)))  # fmt: skip
     registry.add_command(Command("danhan", acknowledge_command, N_("Confirm you received an announcement"),
                                  aliases=("ack",)))  # fmt: skip
+    registry.typed.append(typed_received)
     registry.add_flow(Flow(BROADCAST_FORM, composed))
     registry.options.update(audience_levels=audience_levels, audience_roles=audience_roles)
