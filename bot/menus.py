@@ -17,7 +17,8 @@ def show_menu(ctx: Ctx, registry: Registry, *, with_text: bool = True) -> None:
 def ask_for_code(ctx: Ctx) -> None:
     ctx.say(
         ctx.t(
-            "Welcome to Cầu Nối. To start, please send the invite code you received from your district "
-            "(or supervising) Front committee, for example ABCD-EFGH. If you have no code, please ask them for one."
+            "Welcome to Cầu Nối. To start, please send the invite code you received from the Front committee above "
+            "you (since July 2025, the province's), for example ABCD-EFGH. If you have no code, please ask them for "
+            "one."
         )
     )

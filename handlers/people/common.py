@@ -9,7 +9,7 @@ from bot.registry import Command, Registry
 HELP_BY_ROLE = {
     None: N_(
         "Cầu Nối helps Fatherland Front officers report people-to-people diplomacy activities and receive "
-        "directives. To begin, send the invite code your district gave you."
+        "directives. To begin, send the invite code the Front committee above you gave you."
     ),
     "officer": N_(
         "You can report an activity (/baocao), see your recent reports (/cuatoi), file a periodic report "

@@ -38,9 +38,11 @@ PROFILE_FORM = Form(
 )
 
 REDEEM_ERRORS = {
-    RedeemError.UNKNOWN: N_("That code is not valid. Please check it, or ask your district for a new one."),
-    RedeemError.USED: N_("That code has already been used. Please ask your district for a new one."),
-    RedeemError.EXPIRED: N_("That code has expired. Please ask your district for a new one."),
+    RedeemError.UNKNOWN: N_(
+        "That code is not valid. Please check it, or ask the Front committee above you for a new one."
+    ),
+    RedeemError.USED: N_("That code has already been used. Please ask the Front committee above you for a new one."),
+    RedeemError.EXPIRED: N_("That code has expired. Please ask the Front committee above you for a new one."),
 }
 
 

@@ -70,7 +70,12 @@ async def _record(ctx: Ctx, rest: str) -> OverseasRecord | None:
 
 async def register_command(ctx: Ctx, args: str) -> None:
     if ctx.person is None or ctx.person.unit_id is None:
-        ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
+        ctx.say(
+            ctx.t(
+                "Your account is not attached to a unit yet; please ask the Front committee above you for an "
+                "invite code."
+            )
+        )
         return
     word, _, rest = args.strip().partition(" ")
     word = fold(word).lstrip("#")

@@ -120,7 +120,12 @@ def at_most(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str 
 
 async def report_command(ctx: Ctx, args: str) -> None:
     if ctx.person is None or ctx.person.unit_id is None:
-        ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
+        ctx.say(
+            ctx.t(
+                "Your account is not attached to a unit yet; please ask the Front committee above you for an "
+                "invite code."
+            )
+        )
         return
     await ctx.services.start_form(ctx, ACTIVITY_FORM.name)
 

@@ -107,7 +107,12 @@ async def report_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     unit = await ctx.session.get(Unit, ctx.person.unit_id) if ctx.person.unit_id else None
     if unit is None:
-        ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
+        ctx.say(
+            ctx.t(
+                "Your account is not attached to a unit yet; please ask the Front committee above you for an "
+                "invite code."
+            )
+        )
         return
     parts = args.split()
     if len(parts) == 2 and (wanted := record_id(parts[0])) is not None:
@@ -223,7 +228,12 @@ async def todo_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     unit = await ctx.session.get(Unit, ctx.person.unit_id) if ctx.person.unit_id else None
     if unit is None:
-        ctx.say(ctx.t("Your account is not attached to a unit yet; please ask your district for an invite code."))
+        ctx.say(
+            ctx.t(
+                "Your account is not attached to a unit yet; please ask the Front committee above you for an "
+                "invite code."
+            )
+        )
         return
     lines: list[str] = []
     for schedule in await schedules.active(ctx.session):
