@@ -82,6 +82,9 @@ async def test_file_review_return_resubmit_approve(settings: Settings, database_
         await officer.say("Tổ chức 2 hoạt động; 12 kiều bào về quê ăn Tết")
         assert "Đã nộp" in await officer.say("xác nhận")
         assert "đã sửa và nộp lại" in boss.out[-1]
+        assert "Không có báo cáo nào đang chờ duyệt" in await outsider.say("/duyet")  # not in Hải Vân's subtree
+        queue = await boss.say("/duyet")  # the queue, with no id to remember
+        assert "Báo cáo đang chờ duyệt" in queue and "1. Phường Tam Kỳ — Báo cáo 6 tháng" in queue
         assert "Đã duyệt" in await boss.say("/duyet 1 ok")
         assert "đã được duyệt" in officer.out[-1]
         async with app.db.transaction() as session:

@@ -14,21 +14,23 @@ HELP_BY_ROLE = {
     "officer": N_(
         "You can report an activity (/baocao), see your recent reports (/cuatoi), file a periodic report "
         "(/baocaoky), see what is due (/nhacviec), keep the list of overseas Vietnamese and their relatives "
-        "(/kieubao), read plans and your part in them (/kehoach), use the bot on another messenger too (/lienket), "
+        "(/kieubao), read plans and your part in them (/kehoach), close your unit's plan tasks (/viec, or type "
+        "“xong 1”), use the bot on another messenger too (/lienket), see how your data is used (/quyenriengtu), "
         "cancel what you are doing (/huy) and switch language (/ngonngu). In any form you can type "
         "“quay lại” to go back, “bỏ qua” to skip an optional question and “hủy” to cancel."
     ),
     "supervisor": N_(
-        "As a supervising officer you see who has reported (/tiendo), review periodic reports (approve, or return "
-        "with a comment), remind late units with one tap, compile your area's figures, Excel and Word files and "
-        "charts (/tonghop), send announcements with receipts (/thongbao), and see the overseas Vietnamese register "
-        "of your units (/kieubao). You can also report your own unit's activities (/baocao, /baocaoky). Invites "
-        "for your communes are created with the command line for now: caunoi invite create --unit CODE."
+        "As a supervising officer you see who has reported (/tiendo), review periodic reports (/duyet: approve, or "
+        "return with a comment), remind late units with one tap (/nhactre), follow plan tasks (/viec), compile your "
+        "area's figures, Excel and Word files and charts (/tonghop), send announcements with receipts (/thongbao), "
+        "publish plans (send the file), and see the overseas Vietnamese register of your units (/kieubao). You "
+        "can also report your own unit's activities (/baocao, /baocaoky). Invites for your communes are created "
+        "with the command line for now: caunoi invite create --unit CODE."
     ),
     "admin": N_(
         "As an administrator you can do everything a supervisor can, and set report schedules and deadlines "
-        "(/lichbaocao). Units, invites and exports are managed with the command line: caunoi units import-vn, "
-        "caunoi invite create, caunoi schedule, caunoi export."
+        "(/lichbaocao). Units, invites, exports and personal data requests are managed with the command line: "
+        "caunoi units import-vn, caunoi invite create, caunoi schedule, caunoi export, caunoi privacy."
     ),
 }
 

@@ -41,6 +41,9 @@ RETURN_FORM = Form(
 )
 
 
+QUEUE_LISTED = 20
+
+
 async def _report_in_scope(ctx: Ctx, text: str) -> PeriodicReport | None:
     assert ctx.person is not None
     report = await ctx.session.get(PeriodicReport, wanted) if (wanted := record_id(text)) is not None else None
@@ -57,9 +60,13 @@ async def _report_in_scope(ctx: Ctx, text: str) -> PeriodicReport | None:
 
 
 async def review_command(ctx: Ctx, args: str) -> None:
-    """/duyet ID shows a report; /duyet ID ok approves it; /duyet ID tra starts returning it with a comment."""
+    """/duyet: the reports waiting for review; /duyet ID shows one; /duyet ID ok approves it; /duyet ID tra starts
+    returning it with a comment."""
     parts = args.split()
-    report = await _report_in_scope(ctx, parts[0] if parts else "")
+    if not parts:
+        await _queue(ctx)
+        return
+    report = await _report_in_scope(ctx, parts[0])
     if report is None:
         return
     action = parts[1] if len(parts) > 1 else ""
@@ -69,6 +76,26 @@ async def review_command(ctx: Ctx, args: str) -> None:
         await ctx.services.start_form(ctx, RETURN_FORM.name, extra={"report": report.id})
     else:
         await _show(ctx, report)
+
+
+async def _queue(ctx: Ctx) -> None:
+    """The review queue of the supervisor's subtree, oldest submission first."""
+    assert ctx.person is not None
+    rows = (await ctx.session.execute(
+        select(PeriodicReport.id, Unit.name, ReportSchedule.name, PeriodicReport.period_key, PeriodicReport.late)
+        .join(Unit, Unit.id == PeriodicReport.unit_id)
+        .join(ReportSchedule, ReportSchedule.id == PeriodicReport.schedule_id)
+        .where(PeriodicReport.status == "submitted", scope_of(ctx.person).clause(PeriodicReport.unit_id))
+        .order_by(PeriodicReport.submitted_at, PeriodicReport.id).limit(QUEUE_LISTED)
+    )).all()  # fmt: skip
+    if not rows:
+        ctx.say(ctx.t("No report is waiting for review in the units you supervise."))
+        return
+    options = tuple((Option(f"m:duyet {report_id}", f"{unit} — {schedule} {period}" + (ctx.t(" (late)") if late
+                                                                                      else "")),)
+                    for report_id, unit, schedule, period, late in rows)  # fmt: skip
+    ctx.say(ctx.t("Reports waiting for review (oldest first):"), title=ctx.t("Review"), rows=options,
+            typed_hint=ctx.t("Type the number of a report to open it."))  # fmt: skip
 
 
 async def _show(ctx: Ctx, report: PeriodicReport) -> None:
