@@ -21,6 +21,7 @@ from storage.types import utcnow
 from tests.golden import FrozenClock
 from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, member, seed_units
 from tests.test_plan_formats import word_plan
+from tests.test_plan_reader import SEEDS
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -117,3 +118,13 @@ async def _season(app: App, clock: FrozenClock, tmp_path: Path) -> None:
     assert "Gặp mặt kiều bào dịp Tết" in listed
     details = await supervisor.say("1")
     assert "Chưa xong:" in details and "Kết quả đã báo:\n• Đã gặp mặt 30 kiều bào" in details
+
+
+async def test_a_plan_pasted_into_the_chat_is_read_like_a_file(app: App) -> None:
+    await seed_units(app)
+    admin = await member(app, "admin", unit_code=DA_NANG, role=Role.ADMIN, name="Quản Trị")
+    officer = await member(app, "mai")
+    pasted = (SEEDS / "ke-hoach-tam-ky-2024.txt").read_text(encoding="utf-8")
+    preview = await admin.say(pasted)  # as if copied from the portal into Telegram
+    assert "Xem trước kế hoạch" in preview and "KẾ HOẠCH — 22/3/2024" in preview
+    assert "Xem trước kế hoạch" not in await officer.say(pasted)  # an officer's long message is not a plan

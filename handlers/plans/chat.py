@@ -25,8 +25,8 @@ from bot.registry import Command, Registry
 from handlers.announcements import broadcasts
 from handlers.plans import tasks
 from handlers.plans.documents import PLAN_FILES, UnreadableDocument, document_text
+from handlers.plans.reader import DOC_TYPES, read_plan
 from handlers.plans.reader import Plan as ReadPlan
-from handlers.plans.reader import read_plan
 from storage import audit, plan_tasks, schedules
 from storage.models import Plan, Unit
 from storage.people import Role
@@ -177,6 +177,21 @@ async def receive_plan_file(ctx: Ctx) -> None:
     plan = await stage(ctx.session, ctx.attachment.filename, read.text, ctx.person.unit_id, ctx.person.id, ctx.now,
                        read=read.plan)  # fmt: skip
     await show_preview(ctx, plan)
+
+
+PASTED_MINIMUM = 600  # characters: a plan pasted into the chat, not a message about one
+
+
+async def pasted_plan(ctx: Ctx, text: str) -> bool:
+    """A plan pasted as text by an admin or supervisor ("KẾ HOẠCH" near its top, sections below): read like a file."""
+    if ctx.person is None or ctx.person.role not in (Role.ADMIN, Role.SUPERVISOR) or len(text) < PASTED_MINIMUM:
+        return False
+    head = [fold(line).strip(" :.*#") for line in text.splitlines()[:25]]
+    if not any(line in DOC_TYPES for line in head) or not re.search(r"(?m)^\s*(?:[IVX]+|\d{1,2})\s*[.\-)]\s", text):
+        return False
+    plan = await stage(ctx.session, "pasted.txt", text, ctx.person.unit_id, ctx.person.id, ctx.now)
+    await show_preview(ctx, plan)
+    return True
 
 
 async def show_preview(ctx: Ctx, plan: Plan) -> None:
@@ -487,6 +502,7 @@ def register(registry: Registry) -> None:
     registry.samples.append(publish_sample)
     registry.add_command(Command("kehoach", plans_command, N_("Plans and directives"), menu=N_("Plans"), menu_rank=40,
                                  aliases=("plans",)))  # fmt: skip
+    registry.typed.append(pasted_plan)
     for suffix in PLAN_FILES:
         registry.attachments[suffix] = receive_plan_file
         registry.readers[suffix] = read_file
