@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
+    health_server: bool = False  # serve /healthz and /metrics in polling mode too
+    metrics_token: SecretStr | None = None
 
     data_key: SecretStr | None = None
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.engine.replies import Reply
+from bot.observability import DELIVERIES
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -227,6 +228,8 @@ class DeliveryWorker:
     async def _record(self, results: list[Result], claimed: list[OutboxMessage]) -> None:
         now = self.clock()
         attempted = {result.message.id for result in results}
+        for result in results:
+            DELIVERIES.labels(result.message.channel, result.outcome).inc()
         async with self.db.begin() as tx:  # the ORM session only for the rare outcomes other than "sent"
             sent = [r.message.id for r in results if r.outcome == "sent" and not r.recorded]
             await outbox.mark_sent(tx, sent, now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from bot.engine.replies import Option
 from bot.i18n import i18n_for
 from bot.memo import Memo
 from bot.menus import ask_for_code, show_menu
+from bot.observability import UPDATE_SECONDS, UPDATES
 from bot.registry import Registry
 from bot.routing import Router
 from storage import conversations, outbox
@@ -102,6 +104,8 @@ class UpdatePipeline:
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
+        started = time.perf_counter()
+        outcome = "handled"
         async with lock:
             event = await self._keep_photo(event)
             data = await self._fetch(event)
@@ -111,6 +115,9 @@ class UpdatePipeline:
             except Exception:
                 log.exception("handling %s update %s failed", event.channel, event.update_key)
                 result = await self._apologise(event)
+                outcome = "apology"
+        UPDATES.labels(event.channel, "duplicate" if result.duplicate else outcome).inc()
+        UPDATE_SECONDS.labels(event.channel).observe(time.perf_counter() - started)
         if not result.duplicate and self.on_outbox is not None:
             self.on_outbox()
         return result

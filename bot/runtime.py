@@ -13,6 +13,7 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 
+from bot import observability
 from bot.app import App
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, fetcher, make_bot, poll, register_commands
 from bot.channels.telegram_webhook import add_telegram_route
@@ -57,8 +58,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     app = App(settings)
     downloads = Downloads(settings)
     site = web.Application(client_max_size=MAX_BODY)
-    site.router.add_get("/healthz", _health)
-    listening = downloads.enabled
+    alive: list[asyncio.Task[None]] = []  # the delivery worker's task, once started
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    observability.add_routes(site, app, lambda: bool(alive) and not alive[0].done(), token)
+    listening = downloads.enabled or settings.health_server
     if downloads.enabled:
         downloads.add_route(site)
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
@@ -87,6 +90,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, stop.set)
     tasks = _background(app, stop, downloads)
+    alive.append(tasks[0])
     runner = web.AppRunner(site, access_log=None) if listening else None
     try:
         if runner is not None:
@@ -122,10 +126,6 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await app.close()
 
 
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
-
-
 async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]], name: str) -> None:
     """Runs ``job`` now and then every ``seconds`` until ``stop``; a failure is logged and the next run still comes."""
     while not stop.is_set():
@@ -153,7 +153,8 @@ def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asy
 
     def job_task(job: Job) -> asyncio.Task[None]:
         async def once() -> None:
-            if await job.run(app):
+            if queued := await job.run(app):
+                observability.JOB_MESSAGES.labels(job.name).inc(queued)
                 app.worker.wake()
 
         return asyncio.create_task(_every(job.every(app.settings), stop, once, job.name))
