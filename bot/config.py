@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     health_server: bool = False  # serve /healthz and /metrics in polling mode too
+    delivery: bool = True  # this worker sends the outbox (one per database until a shared limiter exists)
     metrics_token: SecretStr | None = None
 
     data_key: SecretStr | None = None

@@ -60,7 +60,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     site = web.Application(client_max_size=MAX_BODY)
     alive: list[asyncio.Task[None]] = []  # the delivery worker's task, once started
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    observability.add_routes(site, app, lambda: bool(alive) and not alive[0].done(), token)
+    delivering = settings.delivery
+    observability.add_routes(site, app, lambda: not delivering or (bool(alive) and not alive[0].done()), token)
     listening = downloads.enabled or settings.health_server
     if downloads.enabled:
         downloads.add_route(site)
@@ -82,6 +83,16 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             zalo_secret = add_zalo_route(site, app.pipeline, settings)
             listening = True
     await app.migrate()
+    held = contextlib.AsyncExitStack()
+    if delivering and not await held.enter_async_context(app.db.exclusive("sender")):
+        await held.aclose()
+        await app.close()
+        raise SystemExit(
+            "Another 'caunoi run' already delivers messages from this database. Two senders, each pacing itself, "
+            "would together exceed Telegram's and Zalo's limits (there is no shared rate limiter yet). Start this one "
+            "with CAUNOI_DELIVERY=false — it then takes updates and queues replies, which the other sends — or stop "
+            "the other."
+        )
     tune_gc()
     if stop is None:
         stop = asyncio.Event()
@@ -89,8 +100,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, stop.set)
-    tasks = _background(app, stop, downloads)
-    alive.append(tasks[0])
+    tasks = _background(app, stop, downloads, deliver=delivering)
+    alive.extend(tasks[:1] if delivering else [])
     runner = web.AppRunner(site, access_log=None) if listening else None
     try:
         if runner is not None:
@@ -117,6 +128,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await held.aclose()
         if runner is not None:
             await runner.cleanup()
         if bot is not None:
@@ -137,30 +149,39 @@ async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitabl
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-def _background(app: App, stop: asyncio.Event, downloads: Downloads) -> list[asyncio.Task[None]]:
-    """Delivery; every area's jobs (the reminder sweep: every worker runs it, the reminder log keeps each reminder
-    single); forgetting processed-update keys after the retention period (platforms stop redelivering long
-    before); and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
+def _background(app: App, stop: asyncio.Event, downloads: Downloads, *, deliver: bool) -> list[asyncio.Task[None]]:
+    """Delivery; every area's jobs (the reminder sweep: one worker of the cluster at a time, by an advisory lock on
+    PostgreSQL, and the reminder log keeps each reminder single whatever happens); housekeeping, once per cluster
+    too (processed-update keys after their retention period, and every retention schedule); this machine's
+    download files; and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
 
     async def prune() -> None:
+        async with app.db.exclusive("housekeeping") as mine:
+            if mine:
+                await housekeeping()
+        await asyncio.to_thread(downloads.prune)  # this machine's files
+
+    async def housekeeping() -> None:
         async with app.db.transaction() as session:
             await prune_processed(session, utcnow() - timedelta(days=app.settings.processed_update_retention_days))
             swept = await retention.sweep(session, app.clock())
         if swept.total():
             log.info("retention: %d draft(s), %d staged import(s), %d plan draft(s), %d link code(s) removed",
                      swept.drafts, swept.imports, swept.plans, swept.link_codes)  # fmt: skip
-        await asyncio.to_thread(downloads.prune)
 
     def job_task(job: Job) -> asyncio.Task[None]:
         async def once() -> None:
-            if queued := await job.run(app):
-                observability.JOB_MESSAGES.labels(job.name).inc(queued)
-                app.worker.wake()
+            async with app.db.exclusive(f"job:{job.name}") as mine:  # one worker of the cluster runs it each time
+                if not mine:
+                    return
+                if queued := await job.run(app):
+                    observability.JOB_MESSAGES.labels(job.name).inc(queued)
+                    app.worker.wake()
 
         return asyncio.create_task(_every(job.every(app.settings), stop, once, job.name))
 
     tasks = [
-        asyncio.create_task(app.worker.run(stop)),
+        *([asyncio.create_task(app.worker.run(stop))] if deliver else []),
         asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "housekeeping (retention)")),
         *(job_task(job) for job in app.registry.jobs),
     ]

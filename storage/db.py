@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from storage.driver import Transaction, sqlite3_under
@@ -99,6 +100,24 @@ class Database:
         """The engine for work that runs its own transaction through SQLAlchemy (migrations): on PostgreSQL the
         sessions' engine is in autocommit mode, because ``begin`` opens and closes transactions itself."""
         return self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="READ COMMITTED")
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """True for exactly one holder at a time across every worker on this database, False for the others (they
+        skip: the work is being done). PostgreSQL: a session advisory lock on a connection of its own, held while the
+        block runs. SQLite serves one process, which runs each job once already."""
+        if self.is_sqlite:
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(f"caunoi:{name}".encode()).digest()[:8], "big", signed=True)
+        async with self.engine.connect() as connection:
+            got = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+            try:
+                yield got
+            finally:
+                if got:
+                    await connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.rollback()
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Transaction]:

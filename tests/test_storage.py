@@ -153,3 +153,15 @@ async def test_background_checkpoint_does_not_block_writers(app: App) -> None:
         await app.db.checkpoint()  # would deadlock if it needed the write lock held here
     async with app.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+async def test_one_worker_at_a_time_holds_a_cluster_job(app: App) -> None:
+    """The reminder sweep and housekeeping run once per interval across the cluster, not once per worker."""
+    async with app.db.exclusive("job:reminder sweep") as first:
+        if app.db.engine.dialect.name == "postgresql":
+            async with app.db.exclusive("job:reminder sweep") as second, app.db.exclusive("job:other") as other:
+                assert first and not second and other  # held by the first; another job is free
+        else:
+            assert first  # one process serves a SQLite file
+    async with app.db.exclusive("job:reminder sweep") as again:
+        assert again  # released after the run

@@ -258,7 +258,7 @@ async def test_blocked_user_is_marked_unreachable_and_flood_is_retried(
 
     await eventually(unreachable, "the blocked user marked unreachable")
     forbidden = [error for _, error in telegram.errors if error.startswith("Forbidden")]
-    assert len(forbidden) == 1  # not retried
+    assert len(forbidden) <= 1  # learnt from the one 403, or from the block's my_chat_member first; never retried
     async with app.db.transaction() as session:
         statuses = set((await session.scalars(select(OutboxMessage.status))).all())
     assert "unreachable" in statuses
