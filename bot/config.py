@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     telegram_rate_per_second: float = 25.0
     telegram_chat_rate_per_second: float = 1.0
-    telegram_chat_burst: int = 5
+    telegram_chat_burst: int = 3  # a private chat takes about one message a second; a short burst of three passes
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -162,6 +162,9 @@ class UpdatePipeline:
         reader = self.registry.readers.get(suffix)
         if reader is None:
             return None
+        async with self.db.transaction() as session:  # a stranger is asked for a code: their file is not parsed
+            if not await conversations.is_member(session, event.channel, event.user_id):
+                return None
         today = self.clock().astimezone(self.zone).date()
         try:
             return await asyncio.to_thread(reader, event.attachment.filename, data, today, self.cipher.available)

@@ -191,6 +191,15 @@ async def open_update(
     return await _with_conversation(tx, _loaded(tx, ChannelIdentity, rows[0]), now) if rows else None
 
 
+async def is_member(session: AsyncSession, channel: str, external_id: str) -> bool:
+    """Whether this messenger account belongs to someone who has joined (a quick read, outside any update)."""
+    found = await session.scalar(
+        select(ChannelIdentity.person_id).where(ChannelIdentity.channel == channel,
+                                                ChannelIdentity.external_id == external_id)
+    )  # fmt: skip
+    return found is not None
+
+
 async def save(source: AsyncSession | Transaction, conversation: ConversationState, now: datetime) -> None:
     db = transaction_of(source).driver
     await db.execute(
