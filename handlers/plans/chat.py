@@ -105,14 +105,16 @@ def followed_tasks(structure: dict[str, Any]) -> list[dict[str, Any]]:
     return [task for task in structure.get("tasks", []) if set(task.get("levels", [])) & set(plan_tasks.LEVELS)]
 
 
-def preview(plan: Plan, i18n: I18n) -> str:
+def preview(plan: Plan, i18n: I18n, *, publishing: bool = True) -> str:
     """What the admin checks before anything is saved: header, whom the plan asks, the tasks it will follow (each
     deadline as read, numbered so a wrong one can be corrected) and the report schedules it would create."""
     data = plan.structure
     t = i18n.t
     issued = i18n.date(plan.issued_on) if plan.issued_on else "—"
     lines = [
-        " ".join(filter(None, [data.get("doc_type") or t("Document"), plan.number and f"số {plan.number}"]))
+        " ".join(
+            filter(None, [data.get("doc_type") or t("Document"), plan.number and t("no. {number}", number=plan.number)])
+        )
         + f" — {issued}",
         plan.title[:200],
     ]
@@ -123,6 +125,8 @@ def preview(plan: Plan, i18n: I18n) -> str:
     else:
         lines.append(t("No part addressed to a level of units was found."))
     tasks = followed_tasks(data)
+    if not publishing:  # a published plan, read by anyone: no talk of what publishing would make
+        return "\n".join(lines)
     if tasks:
         lines.append(t("Tasks to follow ({count}):", count=len(tasks)))
         for number, task in enumerate(tasks[:PREVIEW_TASKS], start=1):
@@ -390,7 +394,7 @@ async def show_plan(ctx: Ctx, rest: str) -> None:
     if plan is None:
         return
     data = plan.structure
-    lines = [preview(plan, ctx.i18n)]
+    lines = [preview(plan, ctx.i18n, publishing=False)]
     rows = [(Option(f"m:kehoach cuatoi {plan.id}", ctx.t("My part and deadlines")),)]
     for index, section in enumerate(data["sections"]):
         if section["number"]:
