@@ -89,6 +89,25 @@ def test_bad_choices(text: str) -> None:
         parse_choice(text, KINDS)
 
 
+ACTIVITY_KINDS = ["Tuyên truyền, quán triệt, phổ biến chủ trương, chính sách", "Giao lưu hữu nghị, kết nghĩa",
+                  "Giao lưu văn hóa, thể thao", "Đón tiếp đoàn nước ngoài", "Từ thiện, nhân đạo"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tiep don doan", 3), ("don tiep", 3),  # the words in another order
+    ("giao luu huu ngi", 1), ("giao lu huu nghi", 1), ("tuyen truyn", 0),  # one slip per word
+    ("van hoa the thao", 2),
+])  # fmt: skip
+def test_choices_as_officers_type_them(text: str, expected: int) -> None:
+    assert parse_choice(text, ACTIVITY_KINDS) == expected
+
+
+def test_an_ambiguous_choice_names_the_options_it_fits() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_choice("giao luu", ACTIVITY_KINDS)
+    assert raised.value.params["options"] == "2. Giao lưu hữu nghị, kết nghĩa; 3. Giao lưu văn hóa, thể thao"
+
+
 def test_fold() -> None:
     assert fold("  Nguyễn   Văn ĐỨC ") == "nguyen van duc"
 

@@ -219,14 +219,43 @@ def parse_choice(text: str, labels: Sequence[str]) -> int:
             return number - 1
         raise InvalidInput(N_("Please answer with a number from 1 to {count}."), count=len(labels))
     folded_labels = [fold(label) for label in labels]
+    words = folded.split()
     for matcher in (
         lambda label: label == folded,
         lambda label: label.startswith(folded),
         lambda label: re.search(rf"\b{re.escape(folded)}", label) is not None,
+        lambda label: all(_has_word(label, word, typos=False) for word in words),  # any order: "tiep don doan"
+        lambda label: all(_has_word(label, word, typos=True) for word in words),  # a slip: "huu ngi"
     ):
         hits = [i for i, label in enumerate(folded_labels) if matcher(label)]
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise InvalidInput(N_("More than one option matches; please answer with its number."))
+            shown = "; ".join(f"{i + 1}. {labels[i]}" for i in hits[:5])
+            raise InvalidInput(N_("“{text}” fits several options: {options}. Please answer with the number."),
+                               text=text.strip()[:40], options=shown)  # fmt: skip
     raise InvalidInput(N_("Please choose one of the options, by number or by name."))
+
+
+def _has_word(label: str, word: str, *, typos: bool) -> bool:
+    """Whether one of the label's words starts with ``word`` — or, with ``typos``, is one slip away from it (a letter
+    missing, extra, changed or two swapped; for words of three letters or more)."""
+    for candidate in label.split():
+        candidate = candidate.strip(",.;:()")
+        if candidate.startswith(word):
+            return True
+        if typos and len(word) >= 3 and _one_slip(candidate, word):
+            return True
+    return False
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Damerau–Levenshtein distance of at most one."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])  # fmt: skip
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
