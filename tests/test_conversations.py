@@ -212,3 +212,21 @@ async def test_another_form_asks_before_the_draft_is_discarded(app: App) -> None
     await chat.say("/kieubao them")
     answered = await chat.say("hôm nay")  # and an answer to the open form is a choice to continue it
     assert "câu 3/" in answered  # not a choice between drafts: the answer to the open form's question
+
+
+async def test_an_edit_that_breaks_another_answer_is_caught_at_confirm(app: App) -> None:
+    """Participants lowered to 10 after 20 foreigners were entered: confirming asks the foreigners again."""
+    chat = await joined(app)
+    for line in ["/baocao", "2", "hôm nay", "Giao lưu", "bỏ qua", "Nhà văn hóa", "bỏ qua", "40", "20", "bỏ qua"]:
+        await chat.say(line)
+    review = await chat.say("xong")
+    number = next(line.split(".")[0] for line in review.splitlines() if "Số người tham gia:" in line)
+    await chat.say(f"sửa {number}")
+    assert "Vui lòng kiểm tra" in await chat.say("10")
+    asked = await chat.say("xác nhận")
+    assert "⚠️ Con số này lớn hơn tổng số 10 người tham gia." in asked
+    assert "Vui lòng kiểm tra" in await chat.say("5")
+    assert "Đã lưu" in await chat.say("xác nhận")
+    async with app.db.transaction() as session:
+        report = (await session.scalars(select(ActivityReport))).one()
+    assert (report.participants, report.foreign_participants) == (10, 5)

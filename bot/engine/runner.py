@@ -185,6 +185,21 @@ class FormRunner:
             env.validators[validator_name](value, env, state["answers"], argument or None)
         return value
 
+    def _broken_check(self, state: dict[str, Any]) -> tuple[Step, InvalidInput] | None:
+        """The first answer its validators refuse now, against the other answers as they stand (participants
+        lowered to 10 after 20 foreigners were entered)."""
+        for step in self.form.visible(state["answers"]):
+            value = state["answers"].get(step.name)
+            if value in (None, "", []):
+                continue
+            for name in step.validators:
+                validator_name, _, argument = name.partition(":")
+                try:
+                    self.env.validators[validator_name](value, self.env, state["answers"], argument or None)
+                except InvalidInput as error:
+                    return step, error
+        return None
+
     async def _accept(self, state: dict[str, Any], step: Step, value: Any) -> list[Reply]:
         state["answers"][step.name] = value
         if step.name not in state["done"]:
@@ -293,6 +308,11 @@ class FormRunner:
             if missing:
                 state["done"] = [name for name in state["done"] if name != missing[0].name]
                 return Outcome(await self._advance(state))
+            if broken := self._broken_check(state):  # an edit may have made another answer wrong: ask it again
+                step, error = broken
+                state["mode"], state["step"], state["return_to_review"] = "ask", step.name, True
+                state["done"] = [name for name in state["done"] if name != step.name]
+                return Outcome([await self._ask(state, step, "⚠️ " + self.t(error.message, **error.params))])
             state["mode"] = "submitted"
             return Outcome([], status="done")
         if number := self._edit_number(words):
