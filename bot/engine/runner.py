@@ -266,9 +266,9 @@ class FormRunner:
         return Reply(text=text, title=title, rows=tuple(rows), typed_hint=self._hint(step, bool(state["shown"])))
 
     def _hint(self, step: Step, has_choices: bool) -> str:
-        words = [self.t("“quay lại” to go back")]
+        words = [self.t("“back” to go back")]
         if not step.required:
-            words.append(self.t("“bỏ qua” to skip"))
+            words.append(self.t("“skip” to skip"))
         if step.kind is Kind.PHOTOS:
             words.append(self.t("“xong” when done"))
         words.append(self.t("“hủy” to cancel"))
@@ -349,7 +349,7 @@ class FormRunner:
         rows = [(Option(f"o{i}", f"{i + 1}. {t(step.label)}"),) for i, step in enumerate(visible)]
         rows.append((Option("back", t("Back"), nav=True),))
         text = (notice + "\n" if notice else "") + t("Which answer do you want to change?")
-        hint = t("Type the number of the answer, or “quay lại” to go back to the review.")
+        hint = t("Type the number of the answer, or “back” to go back to the review.")
         return Reply(text=text, title=t(self.form.title), rows=tuple(rows), typed_hint=hint)
 
     async def _on_pick_edit(self, state: dict[str, Any], event: Input) -> Outcome:

@@ -17,7 +17,7 @@ HELP_BY_ROLE = {
         "(/kieubao), read plans and your part in them (/kehoach), close your unit's plan tasks (/viec, or type "
         "“xong 1”), use the bot on another messenger too (/lienket), see how your data is used (/quyenriengtu), "
         "cancel what you are doing (/huy) and switch language (/ngonngu). In any form you can type "
-        "“quay lại” to go back, “bỏ qua” to skip an optional question and “hủy” to cancel."
+        "“back” to go back, “skip” to skip an optional question and “cancel” to cancel."
     ),
     "supervisor": N_(
         "As a supervising officer you see who has reported (/tiendo), review periodic reports (/duyet: approve, or "

@@ -217,5 +217,5 @@ def needs_data_key(value: Any, env: FormEnv, answers: Mapping[str, Any], argumen
     """Notes are stored only encrypted; without a key the officer is told to skip rather than losing the form."""
     if "encrypt" not in env.capabilities:
         raise InvalidInput(
-            N_("Notes cannot be stored yet: the administrator has not set up encryption. Please type “bỏ qua”.")
+            N_("Notes cannot be stored yet: the administrator has not set up encryption. Please type “skip”.")
         )

@@ -26,7 +26,7 @@ ACTIVITY_FORM = Form(
         Step(
             "activity_date",
             N_("Date"),
-            N_("When did it take place? Type the date day first (e.g. 10/6 or 10/6/2026), or “hôm nay”."),
+            N_("When did it take place? Type the date day first (e.g. 10/6 or 10/6/2026), or “today”."),
             Kind.DATE,
             validators=("not_future", "within_days:730"),
         ),
