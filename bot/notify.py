@@ -4,13 +4,17 @@ written to the outbox in the caller's transaction, one per messenger account, in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.engine.replies import Reply
 from bot.i18n import I18n, i18n_for
 from storage import outbox, schedules
+from storage.models import Person
+from storage.people import Role
 
 EVERGREEN = 0  # buttons in pushed messages carry screen 0: commands stay valid however old the message is
 
@@ -36,3 +40,25 @@ async def write(
     ]
     await outbox.enqueue(session, messages, now)
     return len(messages)
+
+
+async def to_admins(session: AsyncSession, build: Callable[[I18n], Reply], now: datetime) -> int:
+    """Enqueues ``build(i18n)`` for every administrator (a data request, a bulk export of personal data)."""
+    units = (await session.scalars(select(Person.unit_id).where(Person.role == Role.ADMIN).distinct())).all()
+    return await to_units(session, [unit for unit in units if unit is not None], (Role.ADMIN.value,), build, now)
+
+
+def is_quiet(settings: Settings, local: datetime) -> bool:
+    """Reminders wait outside ``CAUNOI_REMINDER_HOURS`` (21:00–07:00 local by default)."""
+    start, end = settings.reminder_hours
+    return not start <= local.hour < end
+
+
+def days_left(i18n: I18n, deadline: date, today: date) -> str:
+    """ "3 day(s) left", "due today", "2 day(s) late"."""
+    days = (deadline - today).days
+    if days > 0:
+        return i18n.t("{days} day(s) left", days=days)
+    if days == 0:
+        return i18n.t("due today")
+    return i18n.t("{days} day(s) late", days=-days)

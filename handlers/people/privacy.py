@@ -11,16 +11,13 @@ import os
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.context import Ctx
 from bot.engine.replies import Reply
 from bot.i18n import N_, I18n
-from bot.notify import to_units
+from bot.notify import to_admins
 from bot.registry import CliVerb, Command, Registry, Runtime, cli_actor
 from storage import audit, privacy
-from storage.models import Person, PrivacyRequest
-from storage.people import Role
+from storage.models import PrivacyRequest
 from storage.types import utcnow
 
 NOTICE = N_(
@@ -63,8 +60,6 @@ async def privacy_command(ctx: Ctx, args: str) -> None:
 
 
 async def _tell_admins(ctx: Ctx, request: PrivacyRequest) -> None:
-    units = (await ctx.session.scalars(select(Person.unit_id).where(Person.role == Role.ADMIN).distinct())).all()
-
     def build(i18n: I18n) -> Reply:
         return Reply(text=i18n.t("A personal data request (#{id}) from {name}: answer by {respond_by}, done by "
                                  "{complete_by}. See: caunoi privacy requests", id=request.id,
@@ -72,7 +67,7 @@ async def _tell_admins(ctx: Ctx, request: PrivacyRequest) -> None:
                                  respond_by=i18n.date(request.respond_by), complete_by=i18n.date(request.complete_by)),
                      title=i18n.t("Personal data"))  # fmt: skip
 
-    await to_units(ctx.session, [unit for unit in units if unit is not None], (Role.ADMIN.value,), build, ctx.now)
+    await to_admins(ctx.session, build, ctx.now)
 
 
 # ---- command line ------------------------------------------------------------------------------------------------

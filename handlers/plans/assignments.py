@@ -222,7 +222,3 @@ def split_requests(text: list[str]) -> tuple[list[str], list[str]]:
             break
         (requests if _REQUEST.match(paragraph) else own).append(paragraph)
     return own, requests
-
-
-def closing(paragraph: str) -> bool:
-    return bool(_CLOSING.match(paragraph))

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.context import Ctx
 from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n, i18n_for
-from bot.notify import EVERGREEN, write
+from bot.notify import EVERGREEN, days_left, is_quiet, write
 from bot.registry import Command, Job, Registry, Runtime
 from storage import audit, outbox, plan_tasks, schedules
 from storage.db import Database
@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 
 LISTED = 10
 LATE_NAMED = 15
-_DONE_WORDS = re.compile(r"^(?:đã\s+)?(?:hoàn thành|xong|làm xong|đã xong|xong rồi|done)(?:\s+(?:việc\s+)?(\d{1,3}))?$",
-                         re.IGNORECASE)  # fmt: skip
+_DONE_WORDS = re.compile(r"^(?:da )?(?:hoan thanh|xong|lam xong|xong roi|done)(?: (?:viec )?(\d{1,3}))?$")  # folded
 
 
 _STATED = re.compile(r"^(?:[a-zđ]\)\s*)?(?:Nhiệm vụ|Nội dung)(?: thực hiện)?\s*:\s*\S")
@@ -40,10 +39,7 @@ _STATED = re.compile(r"^(?:[a-zđ]\)\s*)?(?:Nhiệm vụ|Nội dung)(?: thực h
 def _due(i18n: I18n, task: PlanTask, today: date) -> str:
     if task.due is None:
         return i18n.t("when: {wording}", wording=task.wording[:80])
-    days = (task.due - today).days
-    when = (i18n.t("{days} day(s) left", days=days) if days > 0 else i18n.t("due today") if days == 0
-            else i18n.t("{days} day(s) late", days=-days))  # fmt: skip
-    return i18n.t("due {date} ({when})", date=i18n.date(task.due), when=when)
+    return i18n.t("due {date} ({when})", date=i18n.date(task.due), when=days_left(i18n, task.due, today))
 
 
 def _summary(task: PlanTask) -> str:
@@ -143,10 +139,7 @@ async def my_tasks(ctx: Ctx) -> None:
 
 async def typed_done(ctx: Ctx, text: str) -> bool:
     """ "xong", "xong 2", "đã hoàn thành": closes the officer's task (its number in /viec), or asks which one."""
-    match = _DONE_WORDS.match(text.strip().rstrip(".!"))
-    if match is None:
-        match = _DONE_WORDS.match(fold(text).replace("da hoan thanh", "hoàn thành").replace("hoan thanh", "hoàn thành")
-                                  .replace("lam xong", "xong").rstrip(".!"))  # fmt: skip
+    match = _DONE_WORDS.match(fold(text).strip(" .!"))
     if match is None or ctx.person is None or ctx.person.role != Role.OFFICER or ctx.person.unit_id is None:
         return False
     shares = await plan_tasks.for_unit(ctx.session, ctx.person.unit_id)
@@ -271,8 +264,7 @@ def reminder(i18n: I18n, share: PlanTaskUnit, task: PlanTask, today: date) -> Re
 async def remind_tasks(db: Database, settings: Settings, now: datetime) -> int:
     """Three days before a task's deadline, on the day and the day after, each open share's officers hear once."""
     local = now.astimezone(ZoneInfo(settings.timezone))
-    start, end = settings.reminder_hours
-    if not start <= local.hour < end:
+    if is_quiet(settings, local):
         return 0
     today = local.date()
     sent = 0

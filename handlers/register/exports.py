@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.replies import Reply
 from bot.i18n import I18n
-from bot.notify import to_units
+from bot.notify import to_admins
 from handlers.register.sheet import COLUMNS, display_value, export_headers
 from storage import audit, overseas
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Person, Unit
-from storage.people import Role
+from storage.models import Unit
 from storage.text import inert
 from storage.types import VIETNAM, utcnow
 from storage.units import Scope, by_code
@@ -53,13 +52,12 @@ async def register_rows(db: Database, cipher: Cipher, unit_code: str | None, act
 
 async def _tell_admins(session: AsyncSession, unit_code: str, rows: int, actor_label: str) -> None:
     """Every bulk export of personal data is told to the administrators, as it happens."""
-    units = (await session.scalars(select(Person.unit_id).where(Person.role == Role.ADMIN).distinct())).all()
 
     def build(i18n: I18n) -> Reply:
         return Reply(text=i18n.t("The register was exported: {rows} record(s) of unit {unit}, by {actor}.", rows=rows,
                                  unit=unit_code, actor=actor_label), title=i18n.t("Personal data"))  # fmt: skip
 
-    await to_units(session, [unit for unit in units if unit is not None], (Role.ADMIN.value,), build, utcnow())
+    await to_admins(session, build, utcnow())
 
 
 def _local(moment: datetime) -> datetime:

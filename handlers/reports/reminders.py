@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
-from bot.notify import EVERGREEN, write
+from bot.notify import EVERGREEN, days_left, is_quiet, write
 from bot.registry import Job, Registry, Runtime
 from storage import schedules
 from storage.db import Database
@@ -40,11 +40,6 @@ class SweepResult:
     reminded_units: int = 0
     digests: int = 0
     messages: int = 0
-
-
-def is_quiet(settings: Settings, local: datetime) -> bool:
-    start, end = settings.reminder_hours
-    return not start <= local.hour < end
 
 
 async def sweep(db: Database, settings: Settings, now: datetime) -> SweepResult:
@@ -136,20 +131,11 @@ async def unclaimed(
     return [unit_id for unit_id in unit_ids if unit_id not in done]
 
 
-def _when(i18n: I18n, deadline: date, today: date) -> str:
-    days = (deadline - today).days
-    if days > 0:
-        return i18n.t("{days} day(s) left", days=days)
-    if days == 0:
-        return i18n.t("due today")
-    return i18n.t("{days} day(s) late", days=-days)
-
-
 def officer_reminder(i18n: I18n, schedule: ReportSchedule, period: Period, deadline: date, today: date) -> Reply:
     text = i18n.t(
         "{report} — {period}: due {deadline} ({when}). Your unit has not submitted it yet. Type /baocaoky to file it.",
         report=schedule.name, period=period.label(i18n), deadline=i18n.date(deadline),
-        when=_when(i18n, deadline, today),
+        when=days_left(i18n, deadline, today),
     )  # fmt: skip
     button = Option(f"m:baocaoky {schedule.id} {period.key}", i18n.t("File the report now"))
     return Reply(text=text, title=i18n.t("Reminder"), rows=((button,),), screen=EVERGREEN)
