@@ -37,7 +37,7 @@ async def invite(app: App, unit_code: str = TAM_KY, role: Role = Role.OFFICER) -
     async with app.db.transaction() as session:
         unit = await by_code(session, unit_code)
         assert unit is not None
-        return (await create_invite(session, unit, role, utcnow(), timedelta(days=7))).code
+        return (await create_invite(session, unit, role, app.clock(), timedelta(days=7))).code
 
 
 class Transcript:

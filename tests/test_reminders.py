@@ -149,3 +149,28 @@ async def test_blocked_and_moved_units(settings: Settings, database_url: str) ->
             assert await session.scalar(select(Unit.parent_id).where(Unit.code == HAI_VAN)) == tam_ky.id
     finally:
         await app.close()
+
+
+async def test_no_reminder_for_a_period_that_has_not_begun(settings: Settings, database_url: str) -> None:
+    """Reminders 40 days ahead of a monthly deadline on the 7th would reach into next month on the last days of
+    this one: only the period that can be filed (begun) is reminded, at the end of a leap February and of a year."""
+    clock = Clock(datetime(2028, 2, 1, 1, tzinfo=UTC))
+    app = App(settings, database_url=database_url, clock=clock)
+    await app.migrate()
+    try:
+        await seed_units(app)
+        async with app.db.transaction() as session:
+            province = await by_code(session, DA_NANG)
+            assert province is not None
+            await schedules.save(session, "dnnd-thang", create=True, now=clock.now, name="Báo cáo tháng",
+                                 period_type="month", level="commune", root_unit_id=province.id,
+                                 deadline_days_after=7, remind_before=[40], remind_after=[])  # fmt: skip
+        await member(app, "mai")
+        for day in (date(2028, 2, 29), date(2028, 12, 31)):
+            await sweep(app.db, app.settings, clock.set(day, 9))
+        texts = [text for chat, text, _ in await pushed(app) if chat == "mai"]
+        assert len(texts) == 2, texts
+        assert "tháng 2/2028" in texts[0] and "tháng 12/2028" in texts[1]
+        assert not any("tháng 3/2028" in text or "tháng 1/2029" in text for text in texts)
+    finally:
+        await app.close()

@@ -69,8 +69,8 @@ async def _sweep_schedule(
     window = periods_in_window(schedule.period_type, schedules.rule_of(schedule), today,
                                days_before=max(before, default=0), days_after=max(after, default=0) + 1)  # fmt: skip
     for period, deadline in window:
-        if not schedules.applies(schedule, period):
-            continue
+        if not schedules.applies(schedule, period) or period.start > today:
+            continue  # a period that has not begun cannot be filed yet, however early its reminders start
         kind = due_offset(deadline, today, before, after)
         if kind is None:
             continue
