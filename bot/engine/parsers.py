@@ -40,6 +40,7 @@ _RELATIVE_DAYS = {
 _NUMERIC_DATE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
 _WORDED_DATE = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*(?:thang|th)\s*(\d{1,2})(?:\s*(?:nam|,|/)?\s*(\d{4}))?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_LAST_YEAR_DAYS = 92  # a year-less date moved back to last year is taken silently only within about a quarter
 _AGO = re.compile(r"^(\d{1,3})\s*(?:ngay truoc|days? ago)$")
 
 
@@ -59,7 +60,8 @@ def parse_date(text: str, today: date, *, prefer_past: bool = True) -> date:
     """Day-first dates as officers write them: "hôm nay", "hôm qua", "10/6", "10/6/2026", "10 tháng 6 năm 2026".
 
     A missing year is the current one, or with ``prefer_past`` the last year when that date has not come yet
-    (on 5 January "28/12" means last December).
+    (on 5 January "28/12" means last December); a date that would go back further than a quarter that way
+    ("25/12" on 2 December) is more likely a slip, so the year is asked for instead of guessed.
     """
     folded = _folded(text).rstrip(".")
     if folded in _RELATIVE_DAYS:
@@ -74,15 +76,23 @@ def parse_date(text: str, today: date, *, prefer_past: bool = True) -> date:
     day, month = int(match.group(1)), int(match.group(2))
     if match.group(3):
         return _make_date(day, month, _full_year(match.group(3)))
-    candidate = _make_date(day, month, today.year) if (month, day) != (2, 29) else None
-    if candidate is None or (prefer_past and candidate > today):
-        for year in range(today.year - (1 if prefer_past else 0), today.year - 9, -1):
-            try:
-                return date(year, month, day)
-            except ValueError:
-                continue
-        raise InvalidInput(N_("There is no such day in the calendar."))
-    return candidate
+    _make_date(day, month, 2028)  # a day that no year has (31/4) is refused as such
+    for year in range(today.year, today.year - 9, -1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue  # 29/2 outside a leap year
+        if prefer_past and found > today:
+            continue
+        if year != today.year and (today - found).days > _LAST_YEAR_DAYS:
+            raise InvalidInput(
+                N_("Which year is {day}/{month}? If you meant {day}/{month}/{year}, please write it with the year."),
+                day=str(day),
+                month=str(month),
+                year=str(year),
+            )
+        return found
+    raise InvalidInput(N_("There is no such day in the calendar."))
 
 
 # ---- whole numbers -----------------------------------------------------------------------------------------------
