@@ -59,7 +59,7 @@ def test_counts(text: str, expected: int) -> None:
     assert parse_count(text) == expected
 
 
-@pytest.mark.parametrize("text", ["-5", "5,5", "năm mươi", "", "99999999999"])
+@pytest.mark.parametrize("text", ["-5", "5,5", "năm mươi sáu bảy", "", "99999999999"])
 def test_bad_counts(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_count(text)

@@ -120,7 +120,7 @@ async def test_join_report_with_mistakes_and_survive_a_kill(
     await chat.send("Nước X", "không nhận ra quốc gia")
     await chat.send("lao", "Tổ chức hoặc địa phương")
     await chat.tap("Bỏ qua", "bao nhiêu người tham gia")
-    await chat.send("năm mươi", "số nguyên")
+    await chat.send("50-60", "một con số")
     await chat.send("khoảng 50", "người nước ngoài")
     await chat.send("80", "lớn hơn tổng số 50")
     await chat.send("12", "vận động")

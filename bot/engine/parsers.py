@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from bot.engine import spoken_numbers
 from bot.engine.errors import InvalidInput
 from bot.i18n import N_
 from storage.text import fold
@@ -122,6 +123,7 @@ _APPROX_WORDS = (
 _UNIT_WORDS = ("nguoi", "luot nguoi", "luot", "dai bieu", "nguoi tham du", "people", "persons", "participants")
 _GROUPED = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+$")
 _PLAIN = re.compile(r"^\d+$")
+_RANGE = re.compile(r"^(\d+)\s*(?:-|–|~|den|toi|to)\s*(\d+)$")
 
 
 def _strip_words(folded: str, prefixes: Sequence[str], suffixes: Sequence[str]) -> str:
@@ -147,12 +149,37 @@ def _integer(token: str) -> int | None:
     return None
 
 
+def _spoken(text: str, tails: Sequence[str]) -> int | None:
+    """A number in words ("khoảng năm mươi người"): the words after an approximation and before a unit word."""
+    tokens = spoken_numbers.words(text)
+    folded = [fold(token) for token in tokens]
+    for tail in tails:
+        size = len(tail.split())
+        if len(folded) > size and " ".join(folded[-size:]) == tail:
+            tokens, folded = tokens[:-size], folded[:-size]
+            break
+    while tokens:
+        if (value := spoken_numbers.read(tokens)) is not None:
+            return value
+        lead = next((len(word.split()) for word in _APPROX_WORDS if " ".join(folded[: len(word.split())]) == word),
+                    0)  # fmt: skip
+        if not lead:
+            return None
+        tokens, folded = tokens[lead:], folded[lead:]
+    return None
+
+
 def parse_count(text: str) -> int:
-    """A whole number of people: "50", "khoảng 50", "1.200 người", "~30"."""
+    """A whole number of people: "50", "khoảng 50", "1.200 người", "~30", "năm mươi"."""
     folded = _strip_words(_folded(text), _APPROX_WORDS, _UNIT_WORDS)
     if folded.startswith("-"):
         raise InvalidInput(N_("The number cannot be negative."))
+    if span := _RANGE.match(folded):
+        raise InvalidInput(N_("{low} to {high}: please give one number (an estimate is fine), for example {low}."),
+                           low=span.group(1), high=span.group(2))  # fmt: skip
     value = _integer(folded)
+    if value is None:
+        value = _spoken(text, sorted(_UNIT_WORDS, key=len, reverse=True))
     if value is None:
         raise InvalidInput(N_("Please answer with a whole number, for example 50."))
     if value > MAX_COUNT:
@@ -185,7 +212,11 @@ def _decimal(token: str, has_unit: bool) -> Decimal:
 
 
 def parse_money(text: str) -> int:
-    """An amount in VND: "5 triệu", "5tr", "5.000.000", "1,5 tỷ", "1 tỷ 200 triệu", "3 triệu rưỡi", "500k"."""
+    """An amount in VND: "5 triệu", "5tr", "5.000.000", "1,5 tỷ", "1 tỷ 200 triệu", "3 triệu rưỡi", "500k",
+    "năm triệu"."""
+    spoken = _spoken(text, ("dong", "vnd"))
+    if spoken is not None:
+        return _bounded_money(Decimal(spoken))
     folded = _folded(text)
     folded = _strip_words(folded, _APPROX_WORDS, ())
     folded = _CURRENCY_TAIL.sub("", folded).strip()
@@ -208,6 +239,10 @@ def parse_money(text: str) -> int:
         position = match.end()
     if position == 0 or folded[position:].strip():
         raise InvalidInput(N_("Please write the amount in đồng, for example 5.000.000, “5 triệu” or “5tr”."))
+    return _bounded_money(total)
+
+
+def _bounded_money(total: Decimal) -> int:
     if total != total.to_integral_value():
         raise InvalidInput(N_("Please give the amount in whole đồng."))
     if total > MAX_MONEY:
