@@ -46,6 +46,17 @@ def test_a_year_less_date_goes_back_a_little_or_asks(today: date, text: str, exp
     assert raised.value.params["year"] == str(today.year - 1 if text != "29/2" else 2028)
 
 
+@pytest.mark.parametrize(("today", "text", "expected"), [
+    (date(2026, 12, 2), "31/1", date(2027, 1, 31)),  # a deadline typed in December is next January's
+    (date(2026, 12, 2), "2/12", date(2026, 12, 2)),  # today is still to come
+    (date(2026, 12, 31), "31/12", date(2026, 12, 31)),
+    (date(2027, 1, 1), "31/12", date(2027, 12, 31)),
+    (date(2027, 3, 1), "29/2", date(2028, 2, 29)),  # the next leap day
+])  # fmt: skip
+def test_a_year_less_deadline_is_the_next_one(today: date, text: str, expected: date) -> None:
+    assert parse_date(text, today, prefer_past=False) == expected
+
+
 @pytest.mark.parametrize("text", ["31/4", "32/1", "abc", "10/13/2026", "", "29/2/2026"])
 def test_bad_dates(text: str) -> None:
     with pytest.raises(InvalidInput):

@@ -52,6 +52,13 @@ def _make_date(day: int, month: int, year: int) -> date:
         raise InvalidInput(N_("There is no such day in the calendar.")) from None
 
 
+def _or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _full_year(text: str) -> int:
     year = int(text)
     return 2000 + year if year < 100 else year
@@ -62,7 +69,8 @@ def parse_date(text: str, today: date, *, prefer_past: bool = True) -> date:
 
     A missing year is the current one, or with ``prefer_past`` the last year when that date has not come yet
     (on 5 January "28/12" means last December); a date that would go back further than a quarter that way
-    ("25/12" on 2 December) is more likely a slip, so the year is asked for instead of guessed.
+    ("25/12" on 2 December) is more likely a slip, so the year is asked for instead of guessed. Without
+    ``prefer_past`` (a deadline) it is the next time that day comes ("31/1" on 2 December is next January).
     """
     folded = _folded(text).rstrip(".")
     if folded in _RELATIVE_DAYS:
@@ -78,13 +86,15 @@ def parse_date(text: str, today: date, *, prefer_past: bool = True) -> date:
     if match.group(3):
         return _make_date(day, month, _full_year(match.group(3)))
     _make_date(day, month, 2028)  # a day that no year has (31/4) is refused as such
+    if not prefer_past:
+        for year in range(today.year, today.year + 9):
+            found = _or_none(year, month, day)
+            if found is not None and found >= today:
+                return found
     for year in range(today.year, today.year - 9, -1):
-        try:
-            found = date(year, month, day)
-        except ValueError:
-            continue  # 29/2 outside a leap year
-        if prefer_past and found > today:
-            continue
+        found = _or_none(year, month, day)
+        if found is None or found > today:
+            continue  # 29/2 outside a leap year, or a day still to come this year
         if year != today.year and (today - found).days > _LAST_YEAR_DAYS:
             raise InvalidInput(
                 N_("Which year is {day}/{month}? If you meant {day}/{month}/{year}, please write it with the year."),
