@@ -27,19 +27,12 @@ def _word(token: str, words: Sequence[str]) -> bool:
     return token in words or (token.isascii() and token in {fold(word) for word in words})
 
 
-def _digit(token: str) -> int | None:
-    if token in _DIGITS:
-        return _DIGITS[token]
+def _value(token: str, table: dict[str, int]) -> int | None:
+    """The token's value in ``table``: its own spelling, or — typed without any diacritics — its folded one."""
+    if token in table:
+        return table[token]
     if token.isascii():
-        return next((value for word, value in _DIGITS.items() if fold(word) == token), None)
-    return None
-
-
-def _scale(token: str) -> int | None:
-    if token in _SCALES:
-        return _SCALES[token]
-    if token.isascii():
-        return next((value for word, value in _SCALES.items() if fold(word) == token), None)
+        return next((value for word, value in table.items() if fold(word) == token), None)
     return None
 
 
@@ -55,7 +48,7 @@ def read(tokens: Sequence[str]) -> int | None:
     stage = 0  # within a group below a thousand: 0 start, 1 after "trăm", 2 after the tens or "linh"
     last_scale, half_of = None, 0  # "rưỡi" is half of the unit just said: "trăm rưỡi", "triệu rưỡi"
     for token in tokens:
-        if (value := _digit(token)) is not None:
+        if (value := _value(token, _DIGITS)) is not None:
             if digit is not None:
                 return None
             digit = value
@@ -78,7 +71,7 @@ def read(tokens: Sequence[str]) -> int | None:
                 return None
             group += half_of
             half_of = 0
-        elif (scale := _scale(token)) is not None:
+        elif (scale := _value(token, _SCALES)) is not None:
             if last_scale is not None and scale >= last_scale:
                 return None
             value = group + _bare(digit, stage, None)
