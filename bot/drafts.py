@@ -18,6 +18,7 @@ from bot.registry import Registry
 from storage.crypto import Cipher
 from storage.text import fold
 
+BUTTONS = frozenset({"telegram", "web"})  # channels where a person presses buttons rather than typing words
 PENDING = "pending_start"  # in a draft's state: the form asked for while it was open, until the person chooses
 _CONTINUE = frozenset({"1", "tiep tuc", "tiep", "continue", "giu", "giu lai"})
 _REPLACE = frozenset({"2", "bo", "bo di", "bo ban nhap", "discard", "huy ban nhap", "lam moi"})
@@ -46,7 +47,9 @@ class Drafts:
             options=self.registry.options_source(ctx),
             validators=self.registry.validators,
             channel=ctx.channel,
-            capabilities=frozenset({"encrypt"}) if self.cipher.available else frozenset(),
+            capabilities=frozenset(
+                ({"encrypt"} if self.cipher.available else set()) | ({"buttons"} if ctx.channel in BUTTONS else set())
+            ),
         )
         return FormRunner(flow.form, env)
 

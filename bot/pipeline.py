@@ -28,7 +28,7 @@ from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Option
 from bot.i18n import i18n_for
 from bot.memo import Memo
-from bot.menus import ask_for_code, show_menu
+from bot.menus import ask_for_code, refresh_commands, show_menu
 from bot.observability import UPDATE_SECONDS, UPDATES
 from bot.registry import Registry
 from bot.routing import Router
@@ -243,6 +243,10 @@ class UpdatePipeline:
         """After a side command (help, language, my reports) the open form's question is shown again."""
         if ctx.conversation.flow:
             await self.drafts.reshow(ctx)
+
+    def refresh_commands(self, ctx: Ctx) -> None:
+        """The person's command menu follows their role and language (Telegram's per-chat menu)."""
+        refresh_commands(ctx, self.registry)
 
     async def show_menu(self, ctx: Ctx, *, with_text: bool = True) -> None:
         show_menu(ctx, self.registry, with_text=with_text)

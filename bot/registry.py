@@ -52,6 +52,7 @@ class Command:
     menu: str | None = None
     aliases: tuple[str, ...] = ()
     menu_rank: int = 100  # menus list commands by rank (then as registered), whichever area adds them
+    listed: bool = True  # in Telegram's command menu; False for commands only buttons send
 
     def allowed(self, role: str | None) -> bool:
         if role is None:
@@ -109,6 +110,7 @@ class Registry:
     jobs: list[Job] = field(default_factory=list)
     samples: list[Callable[[AsyncSession, datetime], Awaitable[None]]] = field(default_factory=list)  # demo data
     typed: list[Callable[[Ctx, str], Awaitable[bool]]] = field(default_factory=list)  # words outside forms: "xong 2"
+    photos: list[Callable[[Ctx, str, str | None], Awaitable[bool]]] = field(default_factory=list)  # (ref, caption)
     more_lines: dict[str, list[MoreLines]] = field(default_factory=dict)  # screen ("progress", "todo") → parts
 
     def add_command(self, command: Command) -> None:

@@ -44,8 +44,7 @@ class Router:
         elif ctx.conversation.flow:
             await self.drafts.advance(ctx, Input(text=event.text, photo=event.photo))
         elif event.photo is not None:
-            ctx.say(ctx.t("Thank you, but I was not expecting a photo. Photos go into an activity report."))
-            show_menu(ctx, self.registry)
+            await self._on_free_photo(ctx, event.photo, event.text)
         else:
             await self._on_free_text(ctx, event.text or "")
 
@@ -107,6 +106,14 @@ class Router:
                 show_menu(ctx, self.registry)
             else:
                 await handler(ctx)
+
+    async def _on_free_photo(self, ctx: Ctx, photo: str, caption: str | None) -> None:
+        """A photo outside any form is kept by the area that takes it (a new activity report), never dropped."""
+        for taken in self.registry.photos:
+            if await taken(ctx, photo, caption):
+                return
+        ctx.say(ctx.t("Thank you, but I was not expecting a photo. Photos go into an activity report."))
+        show_menu(ctx, self.registry)
 
     async def _on_free_text(self, ctx: Ctx, text: str) -> None:
         if fold(text).strip(" .!?") in MENU_WORDS:

@@ -84,9 +84,12 @@ async def all_kinds(session: AsyncSession) -> Sequence[ActivityKind]:
 
 
 async def edit_kind(
-    session: AsyncSession, code: str, *, create: bool, name_vi: str | None, name_en: str | None, sort_order: int | None
-) -> ActivityKind:
+    session: AsyncSession, code: str, *, create: bool, name_vi: str | None, name_en: str | None, sort_order: int | None,
+    short_vi: str | None = None, short_en: str | None = None,
+) -> ActivityKind:  # fmt: skip
     """Adds a kind (``create``) or renames/reorders an existing one; a code is never silently reused."""
+    if any(len(short or "") > 48 for short in (short_vi, short_en)):
+        raise ValueError("a short name is at most 48 characters")
     kind = await session.get(ActivityKind, code)
     if create:
         if kind is not None:
@@ -95,7 +98,8 @@ async def edit_kind(
             raise ValueError("a new kind needs a Vietnamese name (--vi)")
         last = await session.scalar(select(ActivityKind.sort_order).order_by(ActivityKind.sort_order.desc()).limit(1))
         order = sort_order if sort_order is not None else (last or 0) + 10
-        kind = ActivityKind(code=code, name_vi=name_vi, name_en=name_en or name_vi, sort_order=order, active=True)
+        kind = ActivityKind(code=code, name_vi=name_vi, name_en=name_en or name_vi, sort_order=order, active=True,
+                            short_vi=short_vi, short_en=short_en)  # fmt: skip
         session.add(kind)
         return kind
     if kind is None:
@@ -104,6 +108,10 @@ async def edit_kind(
         kind.name_vi = name_vi
     if name_en:
         kind.name_en = name_en
+    if short_vi:
+        kind.short_vi = short_vi
+    if short_en:
+        kind.short_en = short_en
     if sort_order is not None:
         kind.sort_order = sort_order
     return kind

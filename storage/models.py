@@ -129,6 +129,8 @@ class ActivityKind(Base):
     code: Mapped[str] = mapped_column(String(48), primary_key=True)
     name_vi: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255))
+    short_vi: Mapped[str | None] = mapped_column(String(48))  # on the choice screen of a phone; full names elsewhere
+    short_en: Mapped[str | None] = mapped_column(String(48))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -134,7 +134,8 @@ class FakeTelegram:
         self.sent: list[SentMessage] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[tuple[str, str]] = []
-        self.commands: dict[str | None, list[dict[str, Any]]] = {}
+        self.commands: dict[str | None, list[dict[str, Any]]] = {}  # the default scope, by language
+        self.chat_commands: dict[int, list[dict[str, Any]]] = {}  # BotCommandScopeChat
         self.updates: list[dict[str, Any]] = []
         self.history: dict[int, dict[str, Any]] = {}
         self.callbacks: dict[str, dict[str, Any]] = {}
@@ -457,11 +458,23 @@ class FakeTelegram:
         return True
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        """Menus by scope as Telegram keeps them: the default one per language, and one per private chat."""
         commands = json.loads(params["commands"]) if isinstance(params["commands"], str) else params["commands"]
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands[params.get("language_code") or None] = commands
+        scope = params.get("scope") or {"type": "default"}
+        scope = json.loads(scope) if isinstance(scope, str) else scope
+        if scope.get("type") == "chat":
+            if int(scope.get("chat_id", 0)) not in self.users:
+                raise ApiError(400, "Bad Request: chat not found")
+            self.chat_commands[int(scope["chat_id"])] = commands
+        elif scope.get("type") == "default" and set(scope) == {"type"}:
+            self.commands[params.get("language_code") or None] = commands
+        else:
+            raise ApiError(400, "Bad Request: unsupported scope in this fake: " + str(scope.get("type")))
         return True
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:

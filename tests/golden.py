@@ -98,6 +98,8 @@ class Capture:
 
 def render(channel: str, reply: Reply) -> str:
     """What the person would see on ``channel``: text as sent (Telegram HTML), buttons with their callback data."""
+    if reply.commands is not None:
+        return "⌘ " + " ".join(f"/{name}" for name, _ in reply.commands)
     if channel == "telegram":
         shown = "\n—\n".join(html_parts(reply))
         markup = keyboard(reply)
@@ -166,7 +168,8 @@ def _transcript(scenario: Scenario, channel: str, turns: list[tuple[str, str, li
     for who, typed, replies in turns:
         out.append(f"\n{who}> {typed}" if typed else f"\n({who} receives)")
         for reply in replies:
-            out.append("  " + render(channel, reply).replace("\n", "\n  "))
+            if reply.commands is None or channel == "telegram":  # a command menu exists on Telegram only
+                out.append("  " + render(channel, reply).replace("\n", "\n  "))
     return "\n".join(out) + "\n"
 
 

@@ -26,6 +26,23 @@ DA_NANG = "48"
 TAM_KY = "20341"
 
 
+def activity_lines(kind: str, day: str, title: str, place: str, people: str, *, description: str | None = None,
+                   country: str | None = None, org: str | None = None, foreign: str | None = None,
+                   money: str | None = None) -> list[str]:  # fmt: skip
+    """What an officer types for /baocao, in the form's order: the required answers, then the details when any
+    is given (each one not given skipped), ending on the review; confirming is the caller's."""
+    lines = ["/baocao", kind, day, title, place, people]
+    details = (description, country, org, foreign, money)
+    if all(value is None for value in details):
+        return [*lines, "không"]
+    lines.append("thêm chi tiết")
+    for name, value in zip(("description", "country", "org", "foreign", "money"), details, strict=True):
+        if name == "org" and country is None:
+            continue  # asked only after a partner country
+        lines.append("bỏ qua" if value is None else value)
+    return [*lines, "xong"]
+
+
 async def seed_units(app: App, province: str = "Đà Nẵng") -> None:
     async with app.db.transaction() as session:
         await upsert_units(session, vietnam_units(province))

@@ -117,7 +117,105 @@ async def test_review_lists_every_visible_answer(language: str) -> None:
     r, state = runner(language=language), new_state(FORM)
     await r.start(state)
     texts = await walk(r, state, Input(text="2"), Input(text="Nhật"), Input(text="bỏ qua"), Input(text="6"))
-    assert "1. " in texts[-1] and "4. " in texts[-1] and ("Nhật Bản" in texts[-1] or "Japan" in texts[-1])
+    assert texts[-1].count("• ") == 4 and ("Nhật Bản" in texts[-1] or "Japan" in texts[-1])
+
+
+DETAILED = Form(
+    name="d",
+    version=1,
+    title="Activity report",
+    details_prompt="Add details?",
+    steps=(
+        Step("kind", "Kind of activity", "What kind?", Kind.CHOICE, options="kinds"),
+        Step("people", "Participants", "How many?", Kind.NUMBER),
+        Step("country", "Partner country", "Which country?", Kind.COUNTRY, required=False, detail=True),
+        Step("org", "Partner organisation or locality", "Which organisation?", Kind.TEXT, required=False,
+             when=(Condition("country"),), detail=True),
+        Step("money", "Money", "How much?", Kind.MONEY, required=False, detail=True),
+        Step("photos", "Photos", "Photos?", Kind.PHOTOS, required=False, detail=True),
+    ),
+)  # fmt: skip
+
+
+async def screens(r: FormRunner, state: dict, *inputs: Input) -> list[Any]:
+    return [(await r.handle(state, event)).replies[-1] for event in inputs]
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_a_minimal_answer_is_the_required_questions_and_two_choices(typed: bool) -> None:
+    """Details wait behind one choice: kind, people, "no details", confirm; typed numbers work as taps do."""
+    r, state = runner(DETAILED), new_state(DETAILED)
+    await r.start(state)
+    no_details = Input(text="2") if typed else Input(key="o1")
+    confirm = Input(text="1") if typed else Input(key="confirm")
+    _, gate, review = await screens(r, state, Input(text="1"), Input(text="40"), no_details)
+    assert "Add details?" in gate.text and [o.label for o in gate.choices] == ["➕ Add details", "No, review and send"]
+    assert review.text.count("• ") == 2 and "(skipped)" not in review.text
+    assert [o.key for o in review.choices] == ["confirm", "edit", "details"]
+    outcome = await r.handle(state, confirm)
+    assert outcome.status == "done" and r.visible_answers(state)["people"] == 40
+
+
+async def test_details_asked_on_request_and_added_later_from_the_review() -> None:
+    r, state = runner(DETAILED), new_state(DETAILED)
+    await r.start(state)
+    (first,) = await screens(r, state, Input(text="1"))
+    assert first.title == "Activity report — question 2 of 2"
+    await screens(r, state, Input(text="40"))
+    country, org, money = await screens(r, state, Input(text="thêm"), Input(text="Lào"), Input(text="Hủa Phăn"))
+    assert country.title == "Activity report — detail 1 of 4" and org.title == "Activity report — detail 2 of 4"
+    assert money.title == "Activity report — detail 3 of 4"
+    photos, review = await screens(r, state, Input(text="bỏ qua"), Input(text="xong"))
+    assert "Type “done”" in photos.text and review.text.count("• ") == 4
+    assert [o.key for o in review.choices] == ["confirm", "edit", "details"]  # money and photos were skipped
+    (money_again,) = await screens(r, state, Input(text="3"))
+    assert money_again.text.startswith("How much?")
+    await screens(r, state, Input(text="5 triệu"), Input(text="xong"))
+    assert r.visible_answers(state)["money"] == 5_000_000 and state["mode"] == "review"
+
+
+async def test_the_counter_never_grows_when_a_branch_opens() -> None:
+    r, state = runner(DETAILED), new_state(DETAILED)
+    await r.start(state)
+    await screens(r, state, Input(text="1"), Input(text="40"))
+    country, money = await screens(r, state, Input(text="1"), Input(text="bỏ qua"))
+    assert country.title.endswith("detail 1 of 4") and money.title.endswith("detail 2 of 3")
+
+
+async def test_a_photo_sent_at_the_details_choice_is_kept() -> None:
+    r, state = runner(DETAILED), new_state(DETAILED)
+    await r.start(state)
+    await screens(r, state, Input(text="1"), Input(text="40"))
+    gate, review = await screens(r, state, Input(photo="file-1"), Input(text="không"))
+    assert "Photo 1 received." in gate.text and state["answers"]["photos"] == [{"channel": "console", "ref": "file-1"}]
+    assert "1 photo(s)" in review.text
+
+
+async def test_the_review_numbers_only_its_actions_and_edits_by_name() -> None:
+    r, state = runner(DETAILED), new_state(DETAILED)
+    await r.start(state)
+    await screens(r, state, Input(text="1"), Input(text="40"), Input(text="2"))
+    (picker,) = await screens(r, state, Input(text="2"))
+    assert [o.label for o in picker.choices] == ["Kind of activity", "Participants"]  # no "1. 1. …"
+    back_to_review, asked = await screens(r, state, Input(text="back"), Input(text="sửa participants"))
+    assert asked.text.startswith("How many?")
+    with pytest.raises(AssertionError):
+        assert "1. " in back_to_review.text
+    review, refused = await screens(r, state, Input(text="30"), Input(text="9"))
+    assert "• Participants: 30" in review.text
+    assert "from 1 to 3" in refused.text and state["mode"] == "review"
+
+
+async def test_the_typing_hint_is_short_once_and_whole_on_request() -> None:
+    r, state = runner(DETAILED), new_state(DETAILED)
+    first = (await r.start(state)).replies[-1]
+    assert first.typed_hint.endswith("Type “?” for help.") and "“back”" not in first.typed_hint
+    (second,) = await screens(r, state, Input(text="1"))
+    assert second.typed_hint == ""
+    (helped,) = await screens(r, state, Input(text="?"))
+    assert "“back” to go back" in helped.typed_hint and "“cancel” to cancel" in helped.typed_hint
+    (after_mistake,) = await screens(r, state, Input(text="abc"))
+    assert after_mistake.text.startswith("⚠️") and after_mistake.typed_hint.endswith("Type “?” for help.")
 
 
 def test_every_kind_has_its_rules() -> None:

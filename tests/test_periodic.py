@@ -12,7 +12,7 @@ from bot.config import Settings
 from storage import schedules
 from storage.models import ActivityReport, OverseasRecord, PeriodicReport, PeriodicReportEvent, ReportSchedule, Unit
 from storage.people import Role
-from tests.helpers import DA_NANG, HAI_VAN, member
+from tests.helpers import DA_NANG, HAI_VAN, activity_lines, member
 from tests.test_conversations import REPORT
 from tests.test_overseas import RECORD, add_record
 from tests.test_reminders import season
@@ -26,8 +26,20 @@ async def test_file_review_return_resubmit_approve(settings: Settings, database_
         for line in REPORT:
             await officer.say(line)
         await officer.say("xác nhận")
-        for line in ["/baocao", "giao luu huu nghi", "hôm qua", "Giao lưu với Hủa Phăn", "bỏ qua", "Hội An", "Lào", "Hủa Phăn",
-                     "120", "30", "15 triệu", "xong", "xác nhận"]:  # fmt: skip
+        for line in [
+            *activity_lines(
+                "giao luu huu nghi",
+                "hôm qua",
+                "Giao lưu với Hủa Phăn",
+                "Hội An",
+                "120",
+                country="Lào",
+                org="Hủa Phăn",
+                foreign="30",
+                money="15 triệu",
+            ),
+            "xác nhận",
+        ]:
             await officer.say(line)
         await add_record(officer, RECORD)
         await officer.say("xác nhận")
@@ -47,9 +59,9 @@ async def test_file_review_return_resubmit_approve(settings: Settings, database_
             reports = (await session.scalars(select(ActivityReport))).all()
             people = sum(report.participants for report in reports)
             added = await session.scalar(select(func.count()).select_from(OverseasRecord))
-        assert f"1. Số hoạt động: {len(reports)}" in review and f"2. Số người tham gia: {people}" in review
+        assert f"• Số hoạt động: {len(reports)}" in review and f"• Số người tham gia: {people}" in review
         assert (
-            "4. Tiền, hàng vận động được: 15.000.000 đồng" in review
+            "• Tiền, hàng vận động được: 15.000.000 đồng" in review
             and f"Số kiều bào thêm vào danh sách: {added}" in review
         )
         await officer.say("sửa 2")

@@ -24,7 +24,7 @@ from storage.models import ActivityReport, AuditEntry, OverseasRecord
 from storage.people import Role
 from storage.periods import Period
 from storage.units import by_code
-from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, member
+from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, activity_lines, member
 from tests.test_overseas import RECORD, add_record
 from tests.test_reminders import VN, season
 
@@ -36,7 +36,7 @@ ACTIVITIES = [  # (date typed, kind typed, title, participants, foreigners, mone
 
 
 async def file_activity(chat: Any, day: str, kind: str, title: str, people: str, foreign: str, money: str) -> None:
-    for line in ("/baocao", kind, day, title, "bỏ qua", "Nhà văn hóa", "bỏ qua", people, foreign, money, "xong"):
+    for line in activity_lines(kind, day, title, "Nhà văn hóa", people, foreign=foreign, money=money):
         await chat.say(line)
     assert "Đã lưu" in await chat.say("xác nhận")
 

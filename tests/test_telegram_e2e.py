@@ -101,27 +101,33 @@ async def test_join_report_with_mistakes_and_survive_a_kill(
     await chat.send(f"/start {code[:4]}-{code[4:]}", "Họ và tên")
     await chat.send("Nguyễn Thị Lan", "Cảm ơn Nguyễn Thị Lan")
     assert set(telegram.commands) == {None, "vi", "en"}
+    strangers = {command["command"] for command in telegram.commands[None]}
+    assert "start" in strangers and not {"baocao", "duyet", "thongbao", "tiendo"} & strangers
+    await telegram.wait_until(lambda: OFFICER in telegram.chat_commands)  # the officer's own menu, set on joining
+    own = [command["command"] for command in telegram.chat_commands[OFFICER]]
+    assert own[0] == "baocao" and "cuatoi" in own and not {"duyet", "thongbao", "tiendo", "nhactre"} & set(own)
 
     await chat.send("/baocao", "Hoạt động thuộc loại nào")
     await chat.tap("Giao lưu hữu nghị", "diễn ra ngày nào")
     await chat.send("31/2", "Không có ngày này")
     await chat.send("hôm qua", "Tiêu đề")
-    await chat.send("Giao lưu <b>hữu nghị</b> & kết nghĩa với Hủa Phăn", "Mô tả")
+    await chat.send("Giao lưu <b>hữu nghị</b> & kết nghĩa với Hủa Phăn", "diễn ra ở đâu")
 
     await outbox_drained(app)
     bot.kill()  # a crash in the middle of the form
     await bot.process.wait()  # type: ignore[union-attr]
     mark = chat.seen
-    await telegram.send_text(OFFICER, "bỏ qua")  # typed while the bot is down
+    await telegram.send_text(OFFICER, "Nhà văn hóa phường Tam Kỳ")  # typed while the bot is down
     await bot.start()
-    await telegram.wait_for(OFFICER, "diễn ra ở đâu", after=mark)
+    await telegram.wait_for(OFFICER, "bao nhiêu người tham gia", after=mark)
 
-    await chat.send("Nhà văn hóa phường Tam Kỳ", "nước nào")
+    await chat.send("50-60", "một con số")
+    await chat.send("khoảng 50", "Thêm chi tiết")
+    await chat.tap("Thêm chi tiết", "Mô tả")
+    await chat.tap("Bỏ qua", "nước nào")
     await chat.send("Nước X", "không nhận ra quốc gia")
     await chat.send("lao", "Tổ chức hoặc địa phương")
-    await chat.tap("Bỏ qua", "bao nhiêu người tham gia")
-    await chat.send("50-60", "một con số")
-    await chat.send("khoảng 50", "người nước ngoài")
+    await chat.tap("Bỏ qua", "người nước ngoài")
     await chat.send("80", "lớn hơn tổng số 50")
     await chat.send("12", "vận động")
     await chat.send("5tr", "ảnh minh chứng")
@@ -180,6 +186,7 @@ async def test_back_skip_cancel_and_stale_buttons(
     await telegram.send_sticker(OFFICER)
     await telegram.wait_for(OFFICER, "chỉ đọc được chữ và ảnh")
     await chat.send("/ngonngu", "Language set to English")
+    await telegram.wait_until(lambda: telegram.chat_commands[OFFICER][0]["description"] == "Report an activity")
     await chat.send("/baocao", "What kind of activity")
     assert await count(app, ActivityReport) == 0
     assert not telegram.errors, telegram.errors

@@ -58,7 +58,7 @@ async def test_remind_file_return_resubmit_approve(app: App, telegram: FakeTeleg
     await officer.send("Tuyên truyền Chỉ thị 12 tại 5 tổ dân phố", "Khó khăn")
     await officer.tap("Bỏ qua", "Đề xuất")
     review = await officer.tap("Bỏ qua", "kiểm tra lại")
-    assert "1. Số hoạt động: 0" in review
+    assert "• Số hoạt động: 0" in review
     await officer.tap("Nộp báo cáo", "Đã nộp")
 
     await boss.send(f"/start {await invite(app, DA_NANG, Role.SUPERVISOR)}", "Họ và tên")

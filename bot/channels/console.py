@@ -31,6 +31,8 @@ class ConsoleSender:
     files: Path | None = None
 
     async def send(self, chat_id: str, reply: Reply) -> None:
+        if reply.commands is not None:
+            return  # no command menu in a terminal
         text = render_plain(reply)
         if reply.document is not None:
             name = Path(reply.document.filename).name
@@ -61,11 +63,10 @@ class ConsoleChat:
 
     def inbound(self, line: str) -> Inbound:
         key = f"{self.user_id}:{self._session}:{next(self._keys)}"
-        if line.startswith(PHOTO_PREFIX):
-            name = line[len(PHOTO_PREFIX) :].strip() or "photo.jpg"
-            return Inbound(
-                CHANNEL, self.user_id, self.user_id, key, photo=f"console:{name}", display_name=self.display_name
-            )
+        if line.startswith(PHOTO_PREFIX):  # "!photo name.jpg the caption, if any"
+            name, _, caption = line[len(PHOTO_PREFIX) :].strip().partition(" ")
+            return Inbound(CHANNEL, self.user_id, self.user_id, key, photo=f"console:{name or 'photo.jpg'}",
+                           text=caption.strip() or None, display_name=self.display_name)  # fmt: skip
         if line.startswith(FILE_PREFIX):
             path = Path(line[len(FILE_PREFIX) :].strip()).expanduser()
             size = path.stat().st_size if path.is_file() else None

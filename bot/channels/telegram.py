@@ -42,6 +42,7 @@ from aiogram.methods import (
 from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     BufferedInputFile,
     InlineKeyboardButton,
@@ -54,6 +55,7 @@ from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound, callback_data
 from bot.engine.replies import Reply
 from bot.i18n import I18n
+from bot.menus import command_menu
 from bot.pipeline import UpdatePipeline
 from bot.registry import Registry
 
@@ -104,7 +106,7 @@ def to_inbound(update: Update) -> Inbound | None:
         if message.text is not None:
             return Inbound(text=message.text, **common)  # type: ignore[arg-type]
         if message.photo:
-            return Inbound(photo=message.photo[-1].file_id, **common)  # type: ignore[arg-type]
+            return Inbound(photo=message.photo[-1].file_id, text=message.caption, **common)  # type: ignore[arg-type]
         if message.document is not None:
             document = message.document
             attachment = Attachment(document.file_id, document.file_name or "file", document.file_size)
@@ -225,6 +227,10 @@ class TelegramSender:
             raise Undeliverable(str(error)) from error
 
     async def _send(self, chat_id: int, reply: Reply) -> None:
+        if reply.commands is not None:  # this person's menu: their role's commands, in their language
+            commands = [BotCommand(command=name, description=text[:256]) for name, text in reply.commands]
+            await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+            return
         if reply.photo:
             await self.bot.send_photo(chat_id, reply.photo, caption=html.escape(reply.text[:MAX_CAPTION], quote=False))
             return
@@ -245,16 +251,11 @@ class TelegramSender:
 
 
 async def register_commands(bot: Bot, registry: Registry) -> None:
-    """The command menu in Vietnamese (default and ``vi``) and English (``en``)."""
+    """The menu strangers see (what they may use before joining), in Vietnamese (default and ``vi``) and English;
+    a person's own menu, by role, is set for their chat when they join or change language (``command_menu``)."""
     for language_code, language in ((None, "vi"), ("vi", "vi"), ("en", "en")):
-        i18n = I18n(language)
-        seen: set[str] = set()
-        commands = []
-        for command in sorted(registry.commands.values(), key=lambda command: command.menu_rank):
-            if command.name in seen:
-                continue
-            seen.add(command.name)
-            commands.append(BotCommand(command=command.name, description=i18n.t(command.description)[:256]))
+        commands = [BotCommand(command=name, description=text[:256])
+                    for name, text in command_menu(registry, None, I18n(language))]  # fmt: skip
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language_code)
 
 

@@ -108,7 +108,8 @@ def to_inbound(update: dict[str, Any]) -> Inbound | None:
     if event in TEXT_EVENTS and isinstance(message.get("text"), str) and message["text"].strip():
         return Inbound(text=message["text"], **common)
     if event in IMAGE_EVENTS and message.get("photo"):
-        return Inbound(photo=str(message["photo"]), **common)
+        caption = message.get("caption")
+        return Inbound(photo=str(message["photo"]), text=caption if isinstance(caption, str) else None, **common)
     return Inbound(unsupported=True, **common)
 
 
@@ -130,6 +131,8 @@ class ZaloSender:
         self.pace = Pace(settings.zalo_rate_per_second, settings.zalo_chat_rate_per_second, settings.zalo_chat_burst)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
+        if reply.commands is not None:
+            return  # Zalo bots have no command menu: every command is typed
         text = render_plain(reply)
         if reply.document is not None:
             url = await self.links(reply) if self.links is not None else None

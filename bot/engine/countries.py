@@ -105,6 +105,12 @@ def country_name(code: str, language: str = "vi") -> str:
     return names[language if language in names else "en"] if names else code
 
 
+def country_by_name(folded: str) -> str | None:
+    """The code of a country named exactly so (folded), or None: for reading names inside a sentence, where a
+    prefix or a near miss must not count."""
+    return _index().get(folded)
+
+
 def parse_country(text: str) -> str:
     """ISO 3166 alpha-2 code for "Mỹ", "Hoa Kỳ", "hoa ky", "Nhật", "Lào", "Hàn Quốc", "Japan", "JP" …"""
     folded = fold(text)[:100].strip(" .")

@@ -46,7 +46,8 @@ class Condition:
 @dataclass(frozen=True)
 class Step:
     """One question. ``label`` and ``prompt`` are msgids; ``options`` names an options source for choices;
-    a ``sensitive`` answer is kept encrypted in the stored draft too, not only in the saved record."""
+    a ``sensitive`` answer is kept encrypted in the stored draft too, not only in the saved record; a ``detail`` is an
+    optional question asked only when the person chooses to add details, so a minimal answer stays a few taps."""
 
     name: str
     label: str
@@ -58,6 +59,7 @@ class Step:
     when: tuple[Condition, ...] = ()
     max_length: int = 255
     sensitive: bool = False
+    detail: bool = False
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         return all(condition.holds(answers) for condition in self.when)
@@ -73,9 +75,14 @@ class Form:
     steps: tuple[Step, ...]
     submit_label: str = N_("Confirm and send")
     review: bool = True
+    details_prompt: str = N_("Add details?")
 
     def step(self, name: str) -> Step | None:
         return next((step for step in self.steps if step.name == name), None)
 
     def visible(self, answers: Mapping[str, Any]) -> list[Step]:
         return [step for step in self.steps if step.applies(answers)]
+
+    @property
+    def has_details(self) -> bool:
+        return any(step.detail for step in self.steps)

@@ -263,8 +263,9 @@ def _bounded_money(total: Decimal) -> int:
 # ---- choices -----------------------------------------------------------------------------------------------------
 
 
-def parse_choice(text: str, labels: Sequence[str]) -> int:
-    """The index of the option a person meant: its number, its words (diacritics optional) or a unique part of them."""
+def parse_choice(text: str, labels: Sequence[str], words_of: Sequence[str] = ()) -> int:
+    """The index of the option a person meant: its number, its words (diacritics optional) or a unique part of them.
+    ``words_of`` adds words an option also answers to (a short label's full name), matched like its own words."""
     folded = _folded(text).strip(" .)")
     if not folded:
         raise InvalidInput(N_("Please choose one of the options."))
@@ -274,15 +275,16 @@ def parse_choice(text: str, labels: Sequence[str]) -> int:
             return number - 1
         raise InvalidInput(N_("Please answer with a number from 1 to {count}."), count=len(labels))
     folded_labels = [fold(label) for label in labels]
+    folded_all = [fold(f"{label} {words_of[i] if i < len(words_of) else ''}") for i, label in enumerate(labels)]
     words = folded.split()
-    for matcher in (
-        lambda label: label == folded,
-        lambda label: label.startswith(folded),
-        lambda label: re.search(rf"\b{re.escape(folded)}", label) is not None,
-        lambda label: all(_has_word(label, word, typos=False) for word in words),  # any order: "tiep don doan"
-        lambda label: all(_has_word(label, word, typos=True) for word in words),  # a slip: "huu ngi"
+    for matcher, candidates in (
+        (lambda label: label == folded, folded_labels),
+        (lambda label: label.startswith(folded), folded_labels),
+        (lambda label: re.search(rf"\b{re.escape(folded)}", label) is not None, folded_all),
+        (lambda label: all(_has_word(label, word, typos=False) for word in words), folded_all),  # "tiep don doan"
+        (lambda label: all(_has_word(label, word, typos=True) for word in words), folded_all),  # a slip: "huu ngi"
     ):
-        hits = [i for i, label in enumerate(folded_labels) if matcher(label)]
+        hits = [i for i, label in enumerate(candidates) if matcher(label)]
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:

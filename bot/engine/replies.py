@@ -36,6 +36,7 @@ class Reply:
     typed_hint: str = ""
     photo: str | None = None
     document: Document | None = None
+    commands: tuple[tuple[str, str], ...] | None = None  # the person's command menu: set where the channel has one
 
     @property
     def choices(self) -> list[Option]:
@@ -50,6 +51,7 @@ class Reply:
             "text": self.text, "title": self.title,
             "rows": [[{"key": o.key, "label": o.label, "nav": o.nav} for o in row] for row in self.rows],
             "screen": self.screen, "typed_hint": self.typed_hint, "photo": self.photo,
+            "commands": None if self.commands is None else [list(pair) for pair in self.commands],
             "document": None if document is None else {"filename": document.filename, "content_b64":
                                                         document.content_b64, "caption": document.caption,
                                                         "image": document.image},
@@ -67,4 +69,5 @@ class Reply:
             typed_hint=data.get("typed_hint", ""),
             photo=data.get("photo"),
             document=document,
+            commands=None if data.get("commands") is None else tuple((n, d) for n, d in data["commands"]),
         )

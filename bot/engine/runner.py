@@ -1,7 +1,10 @@
 """Walks a person through a form, one input at a time, over a JSON state that the caller persists after each step.
 
 Navigation comes with every form: back, skip (optional steps), keep the current answer, cancel with confirmation,
-a review screen with "edit this one", and confirm. Every choice can be tapped or typed.
+a review screen with "edit this one", and confirm. Every choice can be tapped or typed, and every screen has one
+numbering only, so a typed number means what the person sees. A form's ``detail`` questions wait behind one
+"add details?" choice, so a minimal answer is the required questions and two taps. The long list of typed words is
+shown once, on "?" or after a mistake, not on every step.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n
 from storage.text import fold
 
-OptionsSource = Callable[[str, I18n], Awaitable[Sequence[tuple[str, str]]]]
+OptionsSource = Callable[[str, I18n], Awaitable[Sequence[tuple[str, ...]]]]  # (value, label[, more words to match])
 Validator = Callable[[Any, "FormEnv", Mapping[str, Any], str | None], None]
 
 BACK_WORDS = {"quay lai", "tro lai", "back", "/back", "/quaylai"}
@@ -32,6 +35,10 @@ KEEP_WORDS = {"giu nguyen", "keep", "giu"}
 EDIT_PREFIXES = ("sua", "edit", "/sua")
 YES_WORDS = {"co", "yes", "dong y", "huy", "co huy", "1"}
 NO_WORDS = {"khong", "no", "tiep tuc", "continue", "2"}
+HELP_WORDS = {"?", "huong dan", "help", "tro giup", "/help", "/trogiup"}
+MORE_WORDS = {"them", "them chi tiet", "co", "co them", "add", "add details", "more", "yes", "chi tiet"}
+NO_MORE_WORDS = {"khong", "khong them", "no", "xem lai", "review", "gui", "gui luon", "send"}
+DETAILS_ANSWERS = ("more", "no_more")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ def new_state(form: Form) -> dict[str, Any]:
         "return_to_review": False,
         "shown": [],
         "cancel_from": None,
+        "details": None,  # None: not asked yet; True: asking the detail questions; False: declined
+        "hinted": False,
     }
 
 
@@ -96,6 +105,8 @@ class FormRunner:
             return [await self._review(state, notice)]
         if mode == "pick_edit":
             return [await self._pick_edit(state, notice)]
+        if mode == "details":
+            return [self._details(state, notice)]
         if mode == "confirm_cancel":
             return [self._confirm_cancel(state, notice)]
         step = self.form.step(state["step"] or "")
@@ -110,9 +121,11 @@ class FormRunner:
                 "ask": self._on_ask,
                 "review": self._on_review,
                 "pick_edit": self._on_pick_edit,
+                "details": self._on_details,
                 "confirm_cancel": self._on_confirm_cancel,
             }[state["mode"]](state, event)
         except InvalidInput as error:
+            state["hinted"] = False  # after a mistake, say again what can be typed
             return Outcome(await self.render(state, "⚠️ " + self.t(error.message, **error.params)))
         if state["mode"] == "submitted":
             outcome.status = "done"
@@ -135,6 +148,9 @@ class FormRunner:
             return Outcome([self._enter_cancel(state)])
         if key == "back" or words in BACK_WORDS:
             return Outcome(await self._back(state))
+        if words in HELP_WORDS:
+            state["hint_full"] = True
+            return Outcome([await self._ask(state, step, "")])
         if key == "keep" or (words in KEEP_WORDS and step.name in state["answers"]):
             return Outcome(await self._accept(state, step, state["answers"].get(step.name)))
         if key == "skip" or words in SKIP_WORDS:
@@ -160,22 +176,30 @@ class FormRunner:
         if event.photo is not None:
             photos.append({"channel": self.env.channel, "ref": event.photo})
             state["answers"][step.name] = photos
-            text = self.t("Photo {count} received. Send more, or press “Done”.", count=len(photos))
+            if self._buttons:
+                text = self.t("Photo {count} received. Send more, or press “Done”.", count=len(photos))
+            else:
+                text = self.t("Photo {count} received. Send more, or type “done”.", count=len(photos))
             state["shown"] = []
             return Outcome([self._screen(state, step, text)])
         if key == "done" or words in DONE_WORDS:
             if step.required and not photos:
                 raise InvalidInput(N_("Please send at least one photo."))
             return Outcome(await self._accept(state, step, photos))
-        raise InvalidInput(N_("Please send a photo, or press “Done” when you have sent them all."))
+        if self._buttons:
+            raise InvalidInput(N_("Please send a photo, or press “Done” when you have sent them all."))
+        raise InvalidInput(N_("Please send a photo, or type “done” when you have sent them all."))
 
     async def _parse(self, state: dict[str, Any], step: Step, text: str) -> Any:
         env = self.env
         value: Any
         if step.kind is Kind.CHOICE:
-            current = dict(await self._options(step))
-            labels = [current.get(value, str(value)) for value in state["shown"]]
-            value = state["shown"][parse_choice(text, labels)]
+            raw = await self.env.options(step.options or step.name, self.env.i18n)
+            labels = {option[0]: option[1] for option in raw}
+            words = {option[0]: option[2] for option in raw if len(option) > 2}
+            shown = state["shown"]
+            index = parse_choice(text, [labels.get(v, str(v)) for v in shown], [words.get(v, "") for v in shown])
+            value = shown[index]
         else:
             parse = KINDS[step.kind].parse
             assert parse is not None, f"{step.kind} is answered on its own screen, not typed"
@@ -215,13 +239,23 @@ class FormRunner:
             return [await self._ask(state, step, notice)] if step else await self._advance(state, notice)
         previous = done[-1]
         state["done"] = [name for name in state["done"] if name != previous]
-        state["step"] = previous
+        state["mode"], state["step"] = "ask", previous
+        if not (step := self.form.step(previous)) or not step.detail:
+            state["details"] = None
         state["return_to_review"] = False
         return [await self._ask(state, self.form.step(previous), "")]  # type: ignore[arg-type]
 
     async def _advance(self, state: dict[str, Any], notice: str = "") -> list[Reply]:
         answers = state["answers"]
-        pending = [step for step in self.form.visible(answers) if step.name not in state["done"]]
+        declined = state.get("details") is False
+        pending = [
+            step
+            for step in self.form.visible(answers)
+            if step.name not in state["done"] and not (step.detail and declined)
+        ]
+        if pending and pending[0].detail and state.get("details") is None:
+            state["mode"], state["step"] = "details", None
+            return [self._details(state, notice)]
         if pending:
             state["mode"], state["step"] = "ask", pending[0].name
             return [await self._ask(state, pending[0], notice)]
@@ -235,6 +269,9 @@ class FormRunner:
         t = self.t
         lines = [notice] if notice else []
         lines.append(t(step.prompt))
+        if step.kind is Kind.PHOTOS:
+            lines.append(t("Press “Done” when you have sent them all.") if self._buttons
+                         else t("Type “done” when you have sent them all."))  # fmt: skip
         current = state["answers"].get(step.name)
         if step.name in state["answers"] and current not in (None, []) and step.kind is not Kind.PHOTOS:
             lines.append(t("Current answer: {answer}", answer=await self._format(step, current)))
@@ -260,46 +297,137 @@ class FormRunner:
             nav.append(Option("skip", t("Skip"), nav=True))
         nav.append(Option("cancel", t("Cancel"), nav=True))
         rows.append(tuple(nav))
-        position = [s.name for s in self.form.visible(state["answers"])].index(step.name) + 1
-        total = len(self.form.visible(state["answers"]))
-        title = t("{form} — question {number} of {total}", form=t(self.form.title), number=position, total=total)
-        return Reply(text=text, title=title, rows=tuple(rows), typed_hint=self._hint(step, bool(state["shown"])))
+        section = [s.name for s in self.form.steps if s.detail == step.detail and self._counted(state, s)]
+        number, total, form = section.index(step.name) + 1, len(section), t(self.form.title)
+        if step.detail:
+            title = t("{form} — detail {number} of {total}", form=form, number=number, total=total)
+        else:
+            title = t("{form} — question {number} of {total}", form=form, number=number, total=total)
+        return Reply(text=text, title=title, rows=tuple(rows), typed_hint=self._hint(state, step))
 
-    def _hint(self, step: Step, has_choices: bool) -> str:
+    def _counted(self, state: Mapping[str, Any], step: Step) -> bool:
+        """Steps in the "question N of M" count: those that apply, and those whose condition is not decided yet, so
+        the total can only shrink as the person answers (never "6 of 10" followed by "7 of 11")."""
+        return step.applies(state["answers"]) or any(c.step not in state["done"] for c in step.when)
+
+    def _hint(self, state: dict[str, Any], step: Step) -> str:
+        """What can be typed: a short line on the form's first screen and after a mistake, every word on "?";
+        other screens carry none, so each question stays short."""
+        full = state.pop("hint_full", False)
+        if state.get("hinted") and not full:
+            return ""
+        state["hinted"] = True
+        prefix = self.t("Type the number of your choice, or its name.") + " " if state["shown"] else ""
+        if not full:
+            return prefix + self.t("Type “?” for help.")
         words = [self.t("“back” to go back")]
         if not step.required:
             words.append(self.t("“skip” to skip"))
         if step.kind is Kind.PHOTOS:
             words.append(self.t("“xong” when done"))
         words.append(self.t("“hủy” to cancel"))
-        prefix = self.t("Type the number of your choice, or its name.") + " " if has_choices else ""
         return prefix + self.t("You can also type: {words}.", words=", ".join(words))
 
+    @property
+    def _buttons(self) -> bool:
+        return "buttons" in self.env.capabilities
+
+    # ---- details -----------------------------------------------------------------------------------------------
+
+    def _details(self, state: dict[str, Any], notice: str = "") -> Reply:
+        """One choice between the required questions and the optional ones: add details, or go to the review."""
+        t = self.t
+        state["shown"] = list(DETAILS_ANSWERS)
+        text = (notice + "\n" if notice else "") + t(self.form.details_prompt)
+        rows = (
+            (Option("o0", t("➕ Add details")),),
+            (Option("o1", t("No, review and send")),),
+            (Option("back", t("Back"), nav=True), Option("cancel", t("Cancel"), nav=True)),
+        )
+        return Reply(text=text, title=t(self.form.title), rows=rows, typed_hint=t("Type 1 or 2."))
+
+    async def _on_details(self, state: dict[str, Any], event: Input) -> Outcome:
+        words = fold(event.text or "")
+        key = event.key or ""
+        if key == "cancel" or words in CANCEL_WORDS:
+            return Outcome([self._enter_cancel(state)])
+        if key == "back" or words in BACK_WORDS:
+            return Outcome(await self._back(state))
+        if event.photo is not None:  # kept, not lost: it is the answer to the photo question
+            photos_step = next((s for s in self.form.visible(state["answers"]) if s.kind is Kind.PHOTOS), None)
+            if photos_step is None:
+                raise InvalidInput(N_("A photo is not the answer to this question; photos come later in the form."))
+            photos = list(state["answers"].get(photos_step.name) or [])
+            photos.append({"channel": self.env.channel, "ref": event.photo})
+            state["answers"][photos_step.name] = photos
+            return Outcome([self._details(state, self.t("Photo {count} received.", count=len(photos)))])
+        if key == "o0" or words in MORE_WORDS or words == "1":
+            more = True
+        elif key == "o1" or words in NO_MORE_WORDS or words == "2":
+            more = False
+        elif key:
+            raise InvalidInput(N_("Please choose one of the options."))
+        else:
+            more = parse_choice(event.text or "", [self.t("➕ Add details"), self.t("No, review and send")]) == 0
+        state["details"] = more
+        return Outcome(await self._advance(state))
+
     # ---- review ----------------------------------------------------------------------------------------------
+
+    def _reviewed(self, state: Mapping[str, Any]) -> list[Step]:
+        """The answers the review lists (and "edit" offers): required ones and those given; details not given are
+        one "add details" away instead of a column of "(skipped)"."""
+        answers = state["answers"]
+        listed = []
+        for step in self.form.visible(answers):
+            given = answers.get(step.name) not in (None, "", [])
+            if given or step.required or (not step.detail and step.name in state["done"]):
+                listed.append(step)
+        return listed
+
+    def _review_actions(self, state: Mapping[str, Any]) -> list[Option]:
+        actions = [Option("confirm", self.t(self.form.submit_label)), Option("edit", self.t("Edit an answer"))]
+        if self._details_missing(state):
+            actions.append(Option("details", self.t("➕ Add details")))
+        return actions
+
+    def _details_missing(self, state: Mapping[str, Any]) -> list[str]:
+        answers = state["answers"]
+        return [s.name for s in self.form.visible(answers) if s.detail and answers.get(s.name) in (None, "", [])]
 
     async def _review(self, state: dict[str, Any], notice: str = "") -> Reply:
         t = self.t
         lines = [notice] if notice else []
         lines.append(t("Please check your answers:"))
-        for number, step in enumerate(self.form.visible(state["answers"]), start=1):
+        for step in self._reviewed(state):
             value = state["answers"].get(step.name)
             shown = await self._format(step, value) if value not in (None, []) else t("(skipped)")
-            lines.append(f"{number}. {t(step.label)}: {shown}")
+            lines.append(f"• {t(step.label)}: {shown}")
         state["shown"] = []
-        rows = (
-            (Option("confirm", t(self.form.submit_label)),),
-            (Option("edit", t("Edit an answer")),),
-            (Option("cancel", t("Cancel"), nav=True),),
-        )
-        hint = t("Type “xác nhận” to send, “sửa 3” to change answer 3, or “hủy” to cancel.")
+        rows = (*((option,) for option in self._review_actions(state)), (Option("cancel", t("Cancel"), nav=True),))
+        listed = self._reviewed(state)
+        example = t(listed[min(1, len(listed) - 1)].label).lower() if listed else ""
+        hint = t("Type 1 to send, “edit {answer}” to change an answer by its name, or “cancel” to cancel.",
+                 answer=example)  # fmt: skip
         return Reply(text="\n".join(lines), title=t(self.form.title), rows=rows, typed_hint=hint)
 
     async def _on_review(self, state: dict[str, Any], event: Input) -> Outcome:
         words = fold(event.text or "")
         key = event.key or ""
+        actions = self._review_actions(state)
+        if words.isdecimal():  # the numbers on this screen are its actions, as listed
+            index = int(words) - 1
+            if not 0 <= index < len(actions):
+                raise InvalidInput(N_("Please answer with a number from 1 to {count}."), count=len(actions))
+            key, words = actions[index].key, ""
         if key == "cancel" or words in CANCEL_WORDS:
             return Outcome([self._enter_cancel(state)])
-        if key == "confirm" or words in CONFIRM_WORDS or words == "1":
+        if key == "details" or (words in MORE_WORDS - {"co", "yes"} and actions[-1].key == "details"):
+            missing = self._details_missing(state)
+            state["done"] = [name for name in state["done"] if name not in missing]
+            state["details"] = True
+            return Outcome(await self._advance(state))
+        if key == "confirm" or words in CONFIRM_WORDS:
             missing = [
                 step
                 for step in self.form.visible(state["answers"])
@@ -315,38 +443,40 @@ class FormRunner:
                 return Outcome([await self._ask(state, step, "⚠️ " + self.t(error.message, **error.params))])
             state["mode"] = "submitted"
             return Outcome([], status="done")
-        if number := self._edit_number(words):
+        if number := self._edit_target(state, words):
             return Outcome(await self._edit(state, number))
-        if key == "edit" or words in {"sua", "edit", "2"}:
+        if key == "edit" or words in {"sua", "edit"}:
             state["mode"] = "pick_edit"
             return Outcome([await self._pick_edit(state)])
         if key == "back" or words in BACK_WORDS:
-            state["mode"] = "ask"
             return Outcome(await self._back(state))
         raise InvalidInput(N_("Please confirm, choose an answer to edit, or cancel."))
 
-    @staticmethod
-    def _edit_number(words: str) -> int | None:
+    def _edit_target(self, state: Mapping[str, Any], words: str) -> int | None:
+        """ "sửa 3" or "sửa ngày": the answer to change, by its place in the edit list or by its name."""
         for prefix in EDIT_PREFIXES:
             rest = words.removeprefix(prefix).strip()
-            if words.startswith(prefix) and rest.isdecimal():
+            if not words.startswith(prefix + " ") or not rest:
+                continue
+            if rest.isdecimal():
                 return int(rest)
+            return parse_choice(rest, [self.t(step.label) for step in self._reviewed(state)]) + 1
         return None
 
     async def _edit(self, state: dict[str, Any], number: int) -> list[Reply]:
-        visible = self.form.visible(state["answers"])
-        if not 1 <= number <= len(visible):
-            raise InvalidInput(N_("Please answer with a number from 1 to {count}."), count=len(visible))
-        step = visible[number - 1]
+        listed = self._reviewed(state)
+        if not 1 <= number <= len(listed):
+            raise InvalidInput(N_("Please answer with a number from 1 to {count}."), count=len(listed))
+        step = listed[number - 1]
         state["mode"], state["step"], state["return_to_review"] = "ask", step.name, True
         state["done"] = [name for name in state["done"] if name != step.name]
         return [await self._ask(state, step, "")]
 
     async def _pick_edit(self, state: dict[str, Any], notice: str = "") -> Reply:
         t = self.t
-        visible = self.form.visible(state["answers"])
-        state["shown"] = [step.name for step in visible]
-        rows = [(Option(f"o{i}", f"{i + 1}. {t(step.label)}"),) for i, step in enumerate(visible)]
+        listed = self._reviewed(state)
+        state["shown"] = [step.name for step in listed]
+        rows = [(Option(f"o{i}", t(step.label)),) for i, step in enumerate(listed)]
         rows.append((Option("back", t("Back"), nav=True),))
         text = (notice + "\n" if notice else "") + t("Which answer do you want to change?")
         hint = t("Type the number of the answer, or “back” to go back to the review.")
@@ -360,11 +490,11 @@ class FormRunner:
             return Outcome([await self._review(state)])
         if key == "cancel" or words in CANCEL_WORDS:
             return Outcome([self._enter_cancel(state)])
-        number = int(key[1:]) + 1 if key.startswith("o") and key[1:].isdecimal() else self._edit_number(words)
+        number = int(key[1:]) + 1 if key.startswith("o") and key[1:].isdecimal() else self._edit_target(state, words)
         if number is None and words.isdecimal():
             number = int(words)
         if number is None:
-            labels = [self.t(step.label) for step in self.form.visible(state["answers"])]
+            labels = [self.t(step.label) for step in self._reviewed(state)]
             number = parse_choice(event.text or "", labels) + 1
         return Outcome(await self._edit(state, number))
 
@@ -401,8 +531,8 @@ class FormRunner:
         step = self.form.step(name)
         return step is not None and step.applies(state["answers"])
 
-    async def _options(self, step: Step) -> Sequence[tuple[str, str]]:
-        return await self.env.options(step.options or step.name, self.env.i18n)
+    async def _options(self, step: Step) -> list[tuple[str, str]]:
+        return [(option[0], option[1]) for option in await self.env.options(step.options or step.name, self.env.i18n)]
 
     async def _step_options(self, step: Step) -> list[tuple[str, str]]:
         """(value, label) pairs offered as buttons: a choice step's options, or quick dates for a date step."""

@@ -47,6 +47,8 @@ async def language_command(ctx: Ctx, args: str) -> None:
         wanted = "en" if ctx.i18n.language == "vi" else "vi"
     ctx.set_language(wanted)
     ctx.say(ctx.t("Language set to English. Type /ngonngu to switch back."))
+    if ctx.person is not None:
+        ctx.services.refresh_commands(ctx)
     if ctx.in_form:
         await ctx.services.reshow_form(ctx)
     elif ctx.person is not None:
@@ -92,4 +94,4 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(Command("menu", menu_command, N_("Main menu")))
     registry.add_command(Command("huy", cancel_command, N_("Cancel what you are doing"), aliases=("cancel",)))
-    registry.add_command(Command("nhap", draft_command, N_("Continue or discard an unfinished form")))
+    registry.add_command(Command("nhap", draft_command, N_("Continue or discard an unfinished form"), listed=False))

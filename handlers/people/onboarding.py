@@ -132,6 +132,7 @@ async def try_code(ctx: Ctx, text: str, *, explicit: bool) -> None:
         )
     )
     ctx.replies.append(notice(ctx.i18n))  # once, when joining; again at any time with /quyenriengtu
+    ctx.services.refresh_commands(ctx)
     await ctx.services.start_form(ctx, PROFILE_FORM.name)
 
 
@@ -144,6 +145,7 @@ async def _link(ctx: Ctx, person: Person) -> None:
                  channel=ctx.channel)  # fmt: skip
     ctx.say(ctx.t("Linked. {name}, you can now use Cầu Nối here too; reminders come to the messenger you used last.",
                   name=person.full_name))  # fmt: skip
+    ctx.services.refresh_commands(ctx)
     await ctx.services.show_menu(ctx)
 
 

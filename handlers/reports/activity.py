@@ -13,12 +13,14 @@ from bot.engine.forms import Condition, Form, Kind, Step
 from bot.engine.runner import FormEnv
 from bot.i18n import N_, I18n
 from bot.registry import Command, Flow, Registry
+from handlers.reports.one_message import read_report
 from storage import activities, audit
 
 ACTIVITY_FORM = Form(
     name="activity",
-    version=1,
+    version=2,
     title=N_("Activity report"),
+    details_prompt=N_("Add details: description, partner country, foreigners, money mobilised, photos?"),
     steps=(
         Step(
             "kind", N_("Kind of activity"), N_("What kind of activity was it?"), Kind.CHOICE, options="activity_kinds"
@@ -37,6 +39,10 @@ ACTIVITY_FORM = Form(
             Kind.TEXT,
             max_length=200,
         ),
+        Step("place", N_("Place"), N_("Where did it take place?"), Kind.TEXT, max_length=200),
+        Step(
+            "participants", N_("Participants"), N_("How many people took part? (e.g. 50 or “khoảng 50”)"), Kind.NUMBER
+        ),
         Step(
             "description",
             N_("Description"),
@@ -44,14 +50,15 @@ ACTIVITY_FORM = Form(
             Kind.LONG_TEXT,
             required=False,
             max_length=2000,
+            detail=True,
         ),
-        Step("place", N_("Place"), N_("Where did it take place?"), Kind.TEXT, max_length=200),
         Step(
             "partner_country",
             N_("Partner country"),
             N_("Which country was the partner from (e.g. Lào, Hàn Quốc)? Skip if none."),
             Kind.COUNTRY,
             required=False,
+            detail=True,
         ),
         Step(
             "partner_org",
@@ -61,9 +68,7 @@ ACTIVITY_FORM = Form(
             required=False,
             when=(Condition("partner_country"),),
             max_length=200,
-        ),
-        Step(
-            "participants", N_("Participants"), N_("How many people took part? (e.g. 50 or “khoảng 50”)"), Kind.NUMBER
+            detail=True,
         ),
         Step(
             "foreign_participants",
@@ -72,6 +77,7 @@ ACTIVITY_FORM = Form(
             Kind.NUMBER,
             required=False,
             validators=("at_most:participants",),
+            detail=True,
         ),
         Step(
             "money_vnd",
@@ -79,13 +85,10 @@ ACTIVITY_FORM = Form(
             N_("Money or goods mobilised, in đồng (e.g. 5 triệu, 5.000.000)? (optional)"),
             Kind.MONEY,
             required=False,
+            detail=True,
         ),
         Step(
-            "photos",
-            N_("Photos"),
-            N_("Send photos as evidence, then press “Done”. (optional)"),
-            Kind.PHOTOS,
-            required=False,
+            "photos", N_("Photos"), N_("Send photos as evidence (optional)."), Kind.PHOTOS, required=False, detail=True
         ),
     ),
 )
@@ -94,12 +97,27 @@ ACTIVITY_FORM = Form(
 KINDS_TTL_SECONDS = 30
 
 
-async def kinds_source(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
-    async def load() -> list[tuple[str, str, str]]:
-        return [(kind.code, kind.name_vi, kind.name_en) for kind in await activities.active_kinds(ctx.session)]
+async def _kinds(ctx: Ctx, i18n: I18n) -> list[tuple[str, str, str]]:
+    """(code, full name, short name) in the person's language; the catalogue is cached across updates."""
+
+    async def load() -> list[tuple[str, str, str, str | None, str | None]]:
+        return [(kind.code, kind.name_vi, kind.name_en, kind.short_vi, kind.short_en)
+                for kind in await activities.active_kinds(ctx.session)]  # fmt: skip
 
     kinds = await ctx.services.memo("activity_kinds", KINDS_TTL_SECONDS, load)
-    return [(code, name_vi if i18n.language == "vi" else name_en) for code, name_vi, name_en in kinds]
+    vi = i18n.language == "vi"
+    return [(code, (name_vi if vi else name_en), ((short_vi if vi else short_en) or (name_vi if vi else name_en)))
+            for code, name_vi, name_en, short_vi, short_en in kinds]  # fmt: skip
+
+
+async def kinds_source(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
+    """Kinds by their full names, as summaries and periodic reports print them."""
+    return [(code, name) for code, name, _short in await _kinds(ctx, i18n)]
+
+
+async def kind_choices(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, ...]]:
+    """The form's choice: short names on the screen, the full name's words still typeable ("bảo vệ chủ quyền")."""
+    return [(code, short, name) for code, name, short in await _kinds(ctx, i18n)]
 
 
 def not_future(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str | None) -> None:
@@ -118,7 +136,13 @@ def at_most(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str 
         raise InvalidInput(N_("That is more than the {total} people who took part."), total=limit)
 
 
+VALIDATORS = {"not_future": not_future, "within_days": within_days, "at_most": at_most}
+READ_MIN_WORDS = 5  # a message shorter than this is a menu word or an answer, not a report
+READ_MAX_CHARS, READ_MAX_LINES = 1000, 6  # longer is a document pasted in (a plan), not a report written to a colleague
+
+
 async def report_command(ctx: Ctx, args: str) -> None:
+    """/baocao, or "/baocao <the whole report in words>"."""
     if ctx.person is None or ctx.person.unit_id is None:
         ctx.say(
             ctx.t(
@@ -127,7 +151,60 @@ async def report_command(ctx: Ctx, args: str) -> None:
             )
         )
         return
+    if args.strip() and await report_from_message(ctx, args, asked=True):
+        return
     await ctx.services.start_form(ctx, ACTIVITY_FORM.name)
+
+
+async def report_from_message(ctx: Ctx, text: str, photo: str | None = None, *, asked: bool = False) -> bool:
+    """Starts a report from a message that reads as one (or was sent as one: ``asked``, a photo): every answer
+    read is filled, checked by the form's validators, and shown on the review; the form asks only what is missing.
+    The message itself is kept as the description, so nothing the officer wrote is lost."""
+    if ctx.person is None or ctx.person.unit_id is None or ctx.conversation.flow:
+        return False
+    kinds = [(code, short, name) for code, name, short in await _kinds(ctx, ctx.i18n)]
+    answers = read_report(text, ctx.today, kinds) if text.strip() else {}
+    found = [name for name in ("kind", "activity_date", "participants", "money_vnd", "place") if name in answers]
+    if not (asked or photo) and (
+        "kind" not in answers
+        or len(found) < 2
+        or len(text.split()) < READ_MIN_WORDS
+        or len(text) > READ_MAX_CHARS
+        or text.count("\n") >= READ_MAX_LINES
+    ):
+        return False  # fmt: skip
+    env = FormEnv(ctx.i18n, ctx.today, _no_options, VALIDATORS)
+    for step in ACTIVITY_FORM.steps:  # a value the form would refuse typed is asked instead
+        for rule in step.validators if step.name in answers else ():
+            name, _, argument = rule.partition(":")
+            try:
+                VALIDATORS[name](answers[step.name], env, answers, argument or None)
+            except InvalidInput:
+                answers.pop(step.name)
+                break
+    if photo is not None:
+        answers["photos"] = [{"channel": ctx.channel, "ref": photo}]
+    read = [step for step in ACTIVITY_FORM.steps if step.name in answers and step.name not in ("description", "photos")]
+    labels = [ctx.t(step.label).lower() for step in read]
+    if labels:
+        ctx.say(ctx.t("I read this as an activity report ({fields}). Please check it before sending.",
+                      fields=", ".join(labels)))  # fmt: skip
+    elif photo is not None:
+        ctx.say(ctx.t("The photo is kept for a new activity report."))
+    await ctx.services.start_form(ctx, ACTIVITY_FORM.name, answers=answers, extra={"details": False})
+    return True
+
+
+async def _no_options(_name: str, _i18n: I18n) -> Sequence[tuple[str, ...]]:
+    return ()
+
+
+async def _typed_report(ctx: Ctx, text: str) -> bool:
+    return await report_from_message(ctx, text)
+
+
+async def _photo_report(ctx: Ctx, photo: str, caption: str | None) -> bool:
+    return await report_from_message(ctx, caption or "", photo)
 
 
 async def save_report(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
@@ -162,7 +239,7 @@ async def my_reports_command(ctx: Ctx, args: str) -> None:
     if not reports:
         ctx.say(ctx.t("You have not reported any activity yet. Type /baocao to report one."))
     else:
-        names = dict(await kinds_source(ctx, ctx.i18n))
+        names = {code: short for code, _name, short in await _kinds(ctx, ctx.i18n)}
         lines = [ctx.t("Your latest reports:")]
         for report in reports:
             partner = f" · {country_name(report.partner_country, ctx.i18n.language)}" if report.partner_country else ""
@@ -197,5 +274,7 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_flow(Flow(ACTIVITY_FORM, save_report))
-    registry.options["activity_kinds"] = kinds_source
-    registry.validators.update(not_future=not_future, within_days=within_days, at_most=at_most)
+    registry.options["activity_kinds"] = kind_choices
+    registry.validators.update(VALIDATORS)
+    registry.typed.append(_typed_report)
+    registry.photos.append(_photo_report)

@@ -39,8 +39,9 @@ async def kinds(app: Runtime | None, args: argparse.Namespace) -> None:
             raise ValueError("a kind's code is 2-48 of a-z, 0-9 and _")
         if args.action in ("add", "rename"):
             kind = await activities.edit_kind(
-                session, args.code, create=created, name_vi=args.vi, name_en=args.en, sort_order=args.order
-            )
+                session, args.code, create=created, name_vi=args.vi, name_en=args.en, sort_order=args.order,
+                short_vi=args.short_vi, short_en=args.short_en,
+            )  # fmt: skip
         else:
             kind = await activities.set_kind_active(session, args.code, args.action == "enable")
         audit.record(session, f"kind.{args.action}", actor_label=cli_actor(), object_type="activity_kind",
@@ -125,6 +126,8 @@ def _kind_fields(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("code", help="short code, e.g. hoi_thao")
     parser.add_argument("--vi", help="Vietnamese name")
     parser.add_argument("--en", help="English name")
+    parser.add_argument("--short-vi", help="Vietnamese short name for the choice screen (at most 48 characters)")
+    parser.add_argument("--short-en", help="English short name for the choice screen (at most 48 characters)")
     parser.add_argument("--order", type=int, help="position in the list (smaller first)")
 
 
