@@ -21,7 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from handlers.reports.one_message import read_report
 from storage.text import fold
 
-FIELDS = ("kind", "activity_date", "place", "participants", "foreign_participants", "money_vnd", "partner_country")
+FIELDS = (
+    "kind",
+    "activity_date",
+    "place",
+    "participants",
+    "participants_note",
+    "foreign_participants",
+    "money_vnd",
+    "partner_country",
+)
 TODAY = date(2026, 12, 2)
 CORPUS = Path(__file__).resolve().parent / "corpus" / "one_message" / "messages.jsonl"
 

@@ -144,7 +144,7 @@ async def _verify_audit(app: App) -> int:
 
 async def _demo(settings: Settings, *, reset: bool) -> int:
     from bot.channels.console import ConsoleChat, ConsoleSender, interactive
-    from bot.demo import DEMO_USER, prepare_demo
+    from bot.demo import DEMO_PEOPLE, prepare_demo
 
     path = settings.data_dir / "demo.sqlite3"
     if reset:
@@ -166,11 +166,12 @@ async def _demo(settings: Settings, *, reset: bool) -> int:
         await prepare_demo(app)
         banner = (
             "Cầu Nối — trò chuyện thử trong cửa sổ dòng lệnh / console demo.\n"
-            f"Cơ sở dữ liệu: {url}\n"
-            "Gõ số hoặc chữ để chọn; /baocao báo cáo hoạt động; /kieubao danh sách kiều bào; "
-            "'!photo tên.jpg' gửi ảnh; '!file đường/dẫn.xlsx' gửi tệp; /thoat để thoát."
+            "Gõ số hoặc chữ để chọn; /baocao báo cáo hoạt động (hoặc viết cả báo cáo trong một tin nhắn); "
+            "/kehoach kế hoạch mẫu; /kieubao danh sách kiều bào; '!photo tên.jpg' gửi ảnh; '!file đường/dẫn.xlsx' "
+            "gửi tệp; /vai đổi vai (cán bộ xã ↔ cán bộ phụ trách thành phố); /thoat để thoát."
         )
-        await interactive(app, ConsoleChat(app, DEMO_USER), banner)
+        people = [(ConsoleChat(app, external_id), name) for external_id, name, _role, _unit in DEMO_PEOPLE]
+        await interactive(app, people, banner)
     finally:
         await app.close()
     return 0

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
 
     outbox_max_attempts: int = 10
     processed_update_retention_days: int = 14
+    correction_days: int = 7  # a sent activity report may be corrected by its reporter this many days (0: never)
 
     @field_validator("default_language")
     @classmethod

@@ -38,6 +38,8 @@ class Services(Protocol):
 
     def refresh_commands(self, ctx: Ctx) -> None: ...
 
+    def commands_of(self, ctx: Ctx) -> tuple[tuple[str, str], ...]: ...
+
     async def show_menu(self, ctx: Ctx, *, with_text: bool = True) -> None: ...
 
     async def cancel(self, ctx: Ctx) -> None: ...
@@ -96,9 +98,10 @@ class Ctx:
         return self.i18n.t(message, **params)
 
     def say(
-        self, text: str, *, title: str = "", rows: tuple[tuple[Option, ...], ...] = (), typed_hint: str = ""
-    ) -> None:
-        self.replies.append(Reply(text=text, title=title, rows=rows, typed_hint=typed_hint))
+        self, text: str, *, title: str = "", rows: tuple[tuple[Option, ...], ...] = (), typed_hint: str = "",
+        reading: bool = False,
+    ) -> None:  # fmt: skip
+        self.replies.append(Reply(text=text, title=title, rows=rows, typed_hint=typed_hint, reading=reading))
 
     def send_document(self, document: Document, text: str = "") -> None:
         self.replies.append(Reply(text=text, document=document))

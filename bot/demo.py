@@ -1,4 +1,5 @@
-"""The no-token demo: real units, one ready officer in Phường Tam Kỳ (Đà Nẵng), a console identity bound to them."""
+"""The no-token demo: real units, a ready officer in Phường Tam Kỳ and a supervisor for Thành phố Đà Nẵng, each a
+console identity (``/vai`` switches between them in the demo), a published sample plan and two schedules."""
 
 from __future__ import annotations
 
@@ -19,47 +20,48 @@ DEMO_USER = "demo-officer"
 DEMO_UNIT = "20341"  # Phường Tam Kỳ, Thành phố Đà Nẵng (GSO code, 2025 administrative map)
 DEMO_NAME = "Nguyễn Thị Demo"
 DEMO_PROVINCE = "48"  # Thành phố Đà Nẵng
+DEMO_SUPERVISOR = "demo-supervisor"
+DEMO_SUPERVISOR_NAME = "Trần Văn Phụ Trách"
+DEMO_PEOPLE = ((DEMO_USER, DEMO_NAME, Role.OFFICER, DEMO_UNIT), (DEMO_SUPERVISOR, DEMO_SUPERVISOR_NAME,
+                                                                 Role.SUPERVISOR, DEMO_PROVINCE))  # fmt: skip
 
 
 async def prepare_demo(app: App) -> None:
-    """Idempotent: migrates, loads every province and commune, and makes sure the demo officer exists."""
+    """Idempotent: migrates, loads every province and commune, and makes sure the demo people exist."""
     await app.migrate()
     async with app.db.transaction() as session:
         if await by_code(session, DEMO_UNIT) is None:
             await upsert_units(session, vietnam_units())
-        identity = await session.scalar(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == "console", ChannelIdentity.external_id == DEMO_USER
-            )
-        )
         if not await schedules.active(session):
             await _demo_schedules(session)
             for add_sample in app.registry.samples:  # each area's sample data (a published plan …), once
                 await add_sample(session, utcnow())
-        if identity is not None and identity.person_id is not None:
-            return
-        unit = await by_code(session, DEMO_UNIT)
-        assert unit is not None
-        person = Person(
-            full_name=DEMO_NAME, role=Role.OFFICER.value, unit_id=unit.id, language=app.settings.default_language
-        )
-        session.add(person)
+        for external_id, name, role, unit_code in DEMO_PEOPLE:
+            await _demo_person(app, session, external_id, name, role, unit_code)
+
+
+async def _demo_person(
+    app: App, session: AsyncSession, external_id: str, name: str, role: Role, unit_code: str
+) -> None:
+    identity = await session.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.channel == "console", ChannelIdentity.external_id == external_id)
+    )
+    if identity is not None and identity.person_id is not None:
+        return
+    unit = await by_code(session, unit_code)
+    assert unit is not None
+    person = Person(full_name=name, role=role.value, unit_id=unit.id, language=app.settings.default_language)
+    session.add(person)
+    await session.flush()
+    now = utcnow()
+    if identity is None:
+        identity = ChannelIdentity(channel="console", external_id=external_id, chat_id=external_id, code_failures=0,
+                                   created_at=now, last_seen_at=now)  # fmt: skip
+        session.add(identity)
         await session.flush()
-        now = utcnow()
-        if identity is None:
-            identity = ChannelIdentity(
-                channel="console",
-                external_id=DEMO_USER,
-                chat_id=DEMO_USER,
-                code_failures=0,
-                created_at=now,
-                last_seen_at=now,
-            )
-            session.add(identity)
-            await session.flush()
-            session.add(Conversation(identity_id=identity.id, state={}, screen=0))
-        identity.person_id = person.id
-        audit.record(session, "demo.prepared", actor_label="caunoi demo", object_type="unit", object_id=unit.code)
+        session.add(Conversation(identity_id=identity.id, state={}, screen=0))
+    identity.person_id = person.id
+    audit.record(session, "demo.prepared", actor_label="caunoi demo", object_type="unit", object_id=unit.code)
 
 
 async def _demo_schedules(session: AsyncSession) -> None:

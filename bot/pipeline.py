@@ -28,7 +28,7 @@ from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Option
 from bot.i18n import i18n_for
 from bot.memo import Memo
-from bot.menus import ask_for_code, refresh_commands, show_menu
+from bot.menus import ask_for_code, command_menu, refresh_commands, show_menu
 from bot.observability import UPDATE_SECONDS, UPDATES
 from bot.registry import Registry
 from bot.routing import Router
@@ -243,6 +243,10 @@ class UpdatePipeline:
         """After a side command (help, language, my reports) the open form's question is shown again."""
         if ctx.conversation.flow:
             await self.drafts.reshow(ctx)
+
+    def commands_of(self, ctx: Ctx) -> tuple[tuple[str, str], ...]:
+        """(command, description) of every command the person's role may use, in their language."""
+        return command_menu(self.registry, ctx.person.role if ctx.person else None, ctx.i18n)
 
     def refresh_commands(self, ctx: Ctx) -> None:
         """The person's command menu follows their role and language (Telegram's per-chat menu)."""

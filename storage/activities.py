@@ -6,16 +6,26 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ActivityKind, ActivityPhoto, ActivityReport
+from storage.models import ActivityChange, ActivityKind, ActivityPhoto, ActivityReport
 
 
 async def active_kinds(session: AsyncSession) -> Sequence[ActivityKind]:
     return (
         await session.scalars(select(ActivityKind).where(ActivityKind.active).order_by(ActivityKind.sort_order))
     ).all()
+
+
+async def kinds_used(session: AsyncSession, unit_id: int, since: date) -> dict[str, int]:
+    """How often the unit reported each kind since ``since``: its usual kinds are offered first."""
+    rows = await session.execute(
+        select(ActivityReport.kind_code, func.count())
+        .where(ActivityReport.unit_id == unit_id, ActivityReport.activity_date >= since)
+        .group_by(ActivityReport.kind_code)
+    )
+    return {code: count for code, count in rows.all()}
 
 
 async def save_report(
@@ -45,6 +55,7 @@ async def save_report(
         partner_country=answers.get("partner_country"),
         partner_org=answers.get("partner_org"),
         participants=answers["participants"],
+        participants_note=answers.get("participants_note"),
         foreign_participants=answers.get("foreign_participants"),
         money_vnd=answers.get("money_vnd"),
         form_name=form_name,
@@ -58,6 +69,46 @@ async def save_report(
     session.add(report)
     await session.flush()
     return report, True
+
+
+FIELDS = ("kind", "activity_date", "title", "description", "place", "partner_country", "partner_org", "participants",
+          "participants_note", "foreign_participants", "money_vnd")  # fmt: skip
+_COLUMNS = {"kind": "kind_code"}  # an answer's column where the names differ
+
+
+def answers_of(report: ActivityReport) -> dict[str, Any]:
+    """The report as the form's answers (dates ISO, photos as channel references): to open it for a correction."""
+    answers: dict[str, Any] = {name: getattr(report, _COLUMNS.get(name, name)) for name in FIELDS}
+    answers["activity_date"] = report.activity_date.isoformat()
+    answers["photos"] = [{"channel": photo.channel, "ref": photo.file_ref} for photo in report.photos]
+    return {name: value for name, value in answers.items() if value not in (None, [])}
+
+
+async def correct_report(
+    session: AsyncSession, report: ActivityReport, answers: dict[str, Any], *, actor_id: int, now: datetime
+) -> dict[str, list[Any]]:
+    """Applies the corrected answers and keeps what changed, [before, after] per field, in the report's history."""
+    before, changes = answers_of(report), {}
+    for name in (*FIELDS, "photos"):
+        old, new = before.get(name), answers.get(name) or None
+        if old != new:
+            changes[name] = [len(old or []), len(new or [])] if name == "photos" else [old, new]
+    if not changes:
+        return changes
+    for name in FIELDS:
+        value = answers.get(name)
+        setattr(report, _COLUMNS.get(name, name), date.fromisoformat(value) if name == "activity_date" else value)
+    if "photos" in changes:
+        report.photos = [ActivityPhoto(channel=photo["channel"], file_ref=photo["ref"], position=i)
+                         for i, photo in enumerate(answers.get("photos") or [])]  # fmt: skip
+    session.add(ActivityChange(report_id=report.id, at=now, actor_id=actor_id, changes=changes))
+    await session.flush()
+    return changes
+
+
+async def history(session: AsyncSession, report_id: int) -> Sequence[ActivityChange]:
+    return (await session.scalars(select(ActivityChange).where(ActivityChange.report_id == report_id)
+                                  .order_by(ActivityChange.id))).all()  # fmt: skip
 
 
 async def recent_by_reporter(session: AsyncSession, reporter_id: int, limit: int = 10) -> Sequence[ActivityReport]:

@@ -152,6 +152,7 @@ class ActivityReport(Base):
     partner_country: Mapped[str | None] = mapped_column(String(8))
     partner_org: Mapped[str | None] = mapped_column(String(255))
     participants: Mapped[int] = mapped_column(Integer)
+    participants_note: Mapped[str | None] = mapped_column(String(8))  # "about", "more", "less": how exact it is
     foreign_participants: Mapped[int | None] = mapped_column(Integer)
     money_vnd: Mapped[int | None] = mapped_column(BigInteger)
     form_name: Mapped[str] = mapped_column(String(64))
@@ -161,6 +162,18 @@ class ActivityReport(Base):
     photos: Mapped[list[ActivityPhoto]] = relationship(
         order_by="ActivityPhoto.position", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class ActivityChange(Base):
+    """One correction of a sent report by its reporter: the fields changed, each as [before, after]."""
+
+    __tablename__ = "activity_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("activity_reports.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class ActivityPhoto(Base):

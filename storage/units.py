@@ -66,15 +66,16 @@ async def by_code(session: AsyncSession, code: str) -> Unit | None:
     return await session.scalar(select(Unit).where(Unit.code == code))
 
 
-LEVEL_LABELS = {"province": N_("Provinces and cities (province)"),  # the code in brackets can be typed too
-                "district": N_("Districts, before July 2025 (district)"),
-                "commune": N_("Communes and wards (commune)")}  # fmt: skip
+LEVEL_LABELS = {"province": N_("Provinces and cities"),
+                "district": N_("Districts (before July 2025)"),
+                "commune": N_("Communes and wards")}  # fmt: skip
 
 
-async def level_choices(session: AsyncSession, i18n: Translator) -> list[tuple[str, str]]:
-    """(level, label) of the levels units exist at, in the reader's language; unknown levels as they are stored."""
+async def level_choices(session: AsyncSession, i18n: Translator) -> list[tuple[str, str, str]]:
+    """(level, label, code) of the levels units exist at, in the reader's language: the code is not shown, but it
+    can still be typed (an admin's "commune"); a level without a label is shown as it is stored."""
     levels = (await session.scalars(select(Unit.level).distinct().order_by(Unit.level))).all()
-    return [(level, i18n.t(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level) for level in levels]
+    return [(level, i18n.t(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level, level) for level in levels]
 
 
 async def require(session: AsyncSession, code: str) -> Unit:

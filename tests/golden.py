@@ -115,8 +115,9 @@ def render(channel: str, reply: Reply) -> str:
     return shown
 
 
-async def play(scenario: Scenario, settings: Settings, database_url: str) -> dict[str, str]:
-    """The scenario on a fresh database; returns each channel's transcript and the stored rows, as file texts."""
+async def play(scenario: Scenario, settings: Settings, database_url: str) -> tuple[dict[str, str], list[Reply]]:
+    """The scenario on a fresh database; returns each channel's transcript and the stored rows, as file texts, and
+    every reply sent (for the checks that hold on any screen)."""
     clock = FrozenClock(scenario.at)
     start_clock_at(
         scenario.at
@@ -140,7 +141,7 @@ async def play(scenario: Scenario, settings: Settings, database_url: str) -> dic
                     turns.append((chat, "", replies))
         files = {channel: _transcript(scenario, channel, turns) for channel in CHANNELS}
         files["stored"] = await _stored(app, scenario)
-        return files
+        return files, [reply for _, _, replies in turns for reply in replies]
     finally:
         await app.close()
 

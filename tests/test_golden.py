@@ -3,21 +3,31 @@ exactly with ``tests/golden/``; on SQLite and PostgreSQL alike. ``pytest --updat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.channels.plain import render_plain
 from bot.config import Settings
+from bot.engine.replies import READING_LIMIT, SCREEN_LIMIT
 from tests.golden import GOLDEN, Scenario, play
 
 SCENARIOS = sorted((GOLDEN / "scenarios").glob("*.txt"))
+CODES = re.compile(r"\b(commune|province|district|officer|supervisor|admin|submitted|returned|approved)\b")
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[path.stem for path in SCENARIOS])
 async def test_golden_transcript(
     path: Path, settings: Settings, database_url: str, request: pytest.FixtureRequest
 ) -> None:
-    files = await play(Scenario.read(path), settings, database_url)
+    files, replies = await play(Scenario.read(path), settings, database_url)
+    for reply in replies:  # every screen short, in today's words, no code reaching a person
+        shown = render_plain(reply)
+        limit = READING_LIMIT if reply.reading else SCREEN_LIMIT
+        assert reply.commands is not None or len(shown) <= limit, f"{len(shown)} > {limit} characters:\n{shown}"
+        if re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]", shown):  # a Vietnamese screen
+            assert not CODES.search(shown), shown
     update = request.config.getoption("--update-golden")
     mismatched = []
     for kind, text in files.items():

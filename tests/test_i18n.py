@@ -39,3 +39,20 @@ def test_dates_are_day_first() -> None:
     assert I18n("vi").date(date(2026, 6, 10)) == "10/6/2026"
     assert I18n("en").date(date(2026, 6, 10)) == "10/06/2026"
     assert I18n("vi").money(5_000_000) == "5.000.000 đồng"
+
+
+# Since 1 July 2025 there is no district level: the level above a commune is the province ("cấp trên"). The words
+# remain only where they name old data or a plan's own text, each entry here with its reason.
+DISTRICT_ALLOWED = {
+    "Districts (before July 2025)": "the level of units in data from before the merger",
+    "This plan has no part addressed to communes or districts.": "plans still address districts in their text",
+    "districts": "a plan's addressee level, as the plan's text names it",
+}
+
+
+def test_no_district_outside_old_data_and_plan_text() -> None:
+    for language in ("vi", "en"):
+        for msgid, text in load_catalog(language).items():
+            if msgid in DISTRICT_ALLOWED:
+                continue
+            assert not re.search(r"huyện|district", text, re.IGNORECASE), (language, msgid, text)

@@ -44,8 +44,9 @@ async def test_file_review_return_resubmit_approve(settings: Settings, database_
         await add_record(officer, RECORD)
         await officer.say("xác nhận")
         assert "còn 5 ngày" in await officer.say("/nhacviec")
-        assert "1. Báo cáo 6 tháng công tác đối ngoại nhân dân — 6 tháng đầu năm 2026 (hạn 10/6/2026)" in \
-            await officer.say("/baocaoky")  # fmt: skip
+        listed = await officer.say("/baocaoky")
+        assert "Báo cáo 6 tháng công tác đối ngoại nhân dân: anh/chị muốn nộp kỳ nào?" in listed
+        assert "1. 6 tháng đầu năm 2026 (hạn 10/6/2026)" in listed
         opened = await officer.say("1")
         assert (
             "Giao lưu hữu nghị, kết nghĩa: 1" in opened
@@ -153,8 +154,8 @@ async def test_admin_edits_schedules_in_chat(settings: Settings, database_url: s
         assert "Hạn nộp: 10/11" in review
         saved = await admin.say("xác nhận")
         assert (
-            "Đã lưu: Báo cáo năm công tác đối ngoại nhân dân: hằng năm, đơn vị cấp “commune”, hạn trước ngày 10/11; nhắc trước 14, 7, 1 ngày"
-            in saved
+            "Đã lưu: Báo cáo năm công tác đối ngoại nhân dân: hằng năm, cho cấp xã, phường, hạn trước ngày 10/11; "
+            "nhắc trước 14, 7, 1 ngày" in saved
         )
         await admin.say("/lichbaocao tat 1")
         async with app.db.transaction() as session:

@@ -36,7 +36,7 @@ async def test_notice_request_and_export(app: App, tmp_path: Path) -> None:
     await seed_units(app)
     admin = await member(app, "admin", unit_code=DA_NANG, role=Role.ADMIN, name="Quản Trị")
     joining = admin.out[:]
-    assert any(LAW in text for text in joining)  # shown once, when joining
+    assert any("Luật 91/2025/QH15" in text and "/quyenriengtu" in text for text in joining)  # the notice's first layer
     officer = await member(app, "mai")
     assert LAW in await officer.say("/quyenriengtu") and "hai ngày làm việc" in await officer.say("/quyenriengtu")
     asked = await officer.say("/quyenriengtu yeucau Tôi muốn xem toàn bộ dữ liệu về mình")

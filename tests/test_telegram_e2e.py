@@ -144,7 +144,11 @@ async def test_join_report_with_mistakes_and_survive_a_kill(
     await telegram.wait_until(lambda: all(q["answered"] for q in telegram.callbacks.values()))
     assert any(q["text"] and "tin nhắn cũ" in q["text"] for q in telegram.callbacks.values())
 
-    await chat.send("/cuatoi", "Giao lưu hữu nghị với tỉnh Hủa Phăn")
+    await chat.send("/cuatoi", "Báo cáo của tôi")
+    mine = [button["text"] for button in telegram.last_with_buttons(OFFICER).buttons()]
+    assert any("Giao lưu hữu nghị với tỉnh Hủa Phăn" in text for text in mine), mine
+    await chat.tap("Giao lưu hữu nghị", "Báo cáo #1")  # opened, with its correction button
+    assert any("Sửa" in button["text"] for button in telegram.last_with_buttons(OFFICER).buttons())
 
     await outbox_drained(app)
     async with app.db.transaction() as session:

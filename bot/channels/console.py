@@ -81,9 +81,12 @@ class ConsoleChat:
         await self.app.worker.drain()
 
 
-async def interactive(app: App, chat: ConsoleChat, banner: str) -> None:
-    """Reads lines until EOF or /thoat; every answer is stored as on Telegram."""
+async def interactive(app: App, people: list[tuple[ConsoleChat, str]], banner: str) -> None:
+    """Reads lines until EOF or /thoat; every answer is stored as on Telegram. ``/vai`` (role) switches to the next
+    person, so an officer's report and its supervisor's review can both be tried in one terminal."""
     print(banner)
+    current = 0
+    chat = people[current][0]
     await chat.send("/start")
     loop = asyncio.get_running_loop()
     while True:
@@ -95,6 +98,11 @@ async def interactive(app: App, chat: ConsoleChat, banner: str) -> None:
         line = line.strip()
         if line in ("/thoat", "/quit", "/exit"):
             return
-        if line:
+        if line in ("/vai", "/role") and len(people) > 1:
+            current = (current + 1) % len(people)
+            chat = people[current][0]
+            print(f"\n— {people[current][1]} —")
+            await chat.send("/menu")
+        elif line:
             await chat.send(line)
         sys.stdout.flush()

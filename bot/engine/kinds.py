@@ -14,12 +14,19 @@ from typing import Any
 from bot.engine.countries import country_name, parse_country
 from bot.engine.errors import InvalidInput
 from bot.engine.forms import Kind, Step
-from bot.engine.parsers import parse_count, parse_date, parse_money
+from bot.engine.parsers import count_note, parse_count, parse_date, parse_money
 from bot.engine.personal import format_phone, parse_person_name, parse_phone, parse_year
 from bot.i18n import N_, I18n
 from storage.text import clean
 
 REVIEW_LIMIT = 200  # characters of a long answer shown in the review
+NOTE_SUFFIX = "_note"  # beside a step's answer: how exact it is ("about", "more", "less"), as its kind's note says
+NOTES = {"about": N_("about {value}"), "more": N_("more than {value}"), "less": N_("less than {value}")}
+
+
+def with_note(shown: str, note: str | None, i18n: I18n) -> str:
+    """ "hơn 100": a formatted value with its note, or as it is."""
+    return i18n.t(NOTES[note], value=shown) if note in NOTES else shown
 
 
 def _text(text: str, step: Step, _today: date) -> str:
@@ -43,6 +50,7 @@ class KindRules:
 
     format: Callable[[Any, I18n], str]
     parse: Callable[[str, Step, date], Any] | None = None
+    note: Callable[[str], str | None] | None = None  # how exact the typed value is ("hơn 100"), kept beside it
 
 
 KINDS: dict[Kind, KindRules] = {
@@ -52,7 +60,9 @@ KINDS: dict[Kind, KindRules] = {
         lambda value, i18n: i18n.date(date.fromisoformat(value)),
         lambda text, _step, today: parse_date(text, today).isoformat(),
     ),
-    Kind.NUMBER: KindRules(lambda value, i18n: i18n.number(value), lambda text, _step, _today: parse_count(text)),
+    Kind.NUMBER: KindRules(
+        lambda value, i18n: i18n.number(value), lambda text, _step, _today: parse_count(text), note=count_note
+    ),
     Kind.MONEY: KindRules(lambda value, i18n: i18n.money(value), lambda text, _step, _today: parse_money(text)),
     Kind.COUNTRY: KindRules(
         lambda value, i18n: country_name(value, i18n.language), lambda text, _step, _today: parse_country(text)

@@ -179,9 +179,30 @@ def _spoken(text: str, tails: Sequence[str]) -> int | None:
     return None
 
 
+_NOTES = (
+    ("more", ("hon", "tren", "over", "more than")),
+    ("less", ("duoi", "less than", "under")),
+    ("about", ("khoang", "chung", "tam", "gan", "xap xi", "about", "around", "approximately", "approx", "nearly",
+               "almost", "roughly", "ca", "uoc", "uoc tinh", "~")),
+)  # fmt: skip
+
+
+def count_note(text: str) -> str | None:
+    """How exact a typed number is: "about" (khoảng 50), "more" (hơn 100, 100+), "less" (dưới 20), or None (50)."""
+    folded = _folded(text)
+    if folded.endswith("+"):
+        return "more"
+    for note, words in _NOTES:
+        if any(folded == word or folded.startswith(word + " ") or (word == "~" and folded.startswith("~"))
+               for word in words):  # fmt: skip
+            return note
+    return None
+
+
 def parse_count(text: str) -> int:
-    """A whole number of people: "50", "khoảng 50", "1.200 người", "~30", "năm mươi"."""
-    folded = _strip_words(_folded(text), _APPROX_WORDS, _UNIT_WORDS)
+    """A whole number of people: "50", "khoảng 50", "1.200 người", "~30", "năm mươi", "100+" (how exact it is:
+    ``count_note``)."""
+    folded = _strip_words(_folded(text), _APPROX_WORDS, _UNIT_WORDS).removesuffix("+").strip()
     if folded.startswith("-"):
         raise InvalidInput(N_("The number cannot be negative."))
     if span := _RANGE.match(folded):

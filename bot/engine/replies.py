@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+SCREEN_LIMIT = 300  # characters of a screen as a buttonless channel shows it (title, text, choices, hint)
+READING_LIMIT = 700  # a review, a record, a page of a plan or of a progress table
+
 
 @dataclass(frozen=True)
 class Option:
@@ -37,6 +40,7 @@ class Reply:
     photo: str | None = None
     document: Document | None = None
     commands: tuple[tuple[str, str], ...] | None = None  # the person's command menu: set where the channel has one
+    reading: bool = False  # a review or a page to read: up to READING_LIMIT characters, other screens SCREEN_LIMIT
 
     @property
     def choices(self) -> list[Option]:
@@ -52,6 +56,7 @@ class Reply:
             "rows": [[{"key": o.key, "label": o.label, "nav": o.nav} for o in row] for row in self.rows],
             "screen": self.screen, "typed_hint": self.typed_hint, "photo": self.photo,
             "commands": None if self.commands is None else [list(pair) for pair in self.commands],
+            "reading": self.reading,
             "document": None if document is None else {"filename": document.filename, "content_b64":
                                                         document.content_b64, "caption": document.caption,
                                                         "image": document.image},
@@ -70,4 +75,5 @@ class Reply:
             photo=data.get("photo"),
             document=document,
             commands=None if data.get("commands") is None else tuple((n, d) for n, d in data["commands"]),
+            reading=bool(data.get("reading")),
         )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from bot.engine.errors import InvalidInput
 from bot.engine.forms import Form, Kind, Step
-from bot.engine.kinds import KINDS
+from bot.engine.kinds import KINDS, NOTE_SUFFIX, with_note
 from bot.engine.parsers import parse_choice
 from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n
@@ -39,6 +39,9 @@ HELP_WORDS = {"?", "huong dan", "help", "tro giup", "/help", "/trogiup"}
 MORE_WORDS = {"them", "them chi tiet", "co", "co them", "add", "add details", "more", "yes", "chi tiet"}
 NO_MORE_WORDS = {"khong", "khong them", "no", "xem lai", "review", "gui", "gui luon", "send"}
 DETAILS_ANSWERS = ("more", "no_more")
+PAGE_CHOICES = 6  # a longer list shows this many at a time, then "more options…"; typed words reach every option
+MORE = "\x00more"  # the value of "more options…" among the shown ones
+MORE_OPTIONS_WORDS = {"xem them", "them", "more", "tiep", "lua chon khac", "more options"}
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,24 @@ class FormRunner:
                 "confirm_cancel": self._on_confirm_cancel,
             }[state["mode"]](state, event)
         except InvalidInput as error:
-            state["hinted"] = False  # after a mistake, say again what can be typed
             return Outcome(await self.render(state, "⚠️ " + self.t(error.message, **error.params)))
         if state["mode"] == "submitted":
             outcome.status = "done"
         return outcome
 
     def visible_answers(self, state: Mapping[str, Any]) -> dict[str, Any]:
-        """The answers of steps that apply, as stored (dates ISO, choices by value)."""
+        """The answers of steps that apply, as stored (dates ISO, choices by value), and the notes beside them."""
         answers = state["answers"]
-        return {step.name: answers.get(step.name) for step in self.form.visible(answers)}
+        visible = {step.name: answers.get(step.name) for step in self.form.visible(answers)}
+        notes = {name + NOTE_SUFFIX: answers[name + NOTE_SUFFIX] for name in visible if name + NOTE_SUFFIX in answers}
+        return {**visible, **notes}
+
+    @staticmethod
+    def _set_note(state: dict[str, Any], step: Step, note: str | None) -> None:
+        if note is None:
+            state["answers"].pop(step.name + NOTE_SUFFIX, None)
+        else:
+            state["answers"][step.name + NOTE_SUFFIX] = note
 
     # ---- ask mode --------------------------------------------------------------------------------------------
 
@@ -156,6 +167,7 @@ class FormRunner:
         if key == "skip" or words in SKIP_WORDS:
             if step.required:
                 raise InvalidInput(N_("This question cannot be skipped."))
+            self._set_note(state, step, None)
             return Outcome(await self._accept(state, step, None))
         if step.kind is Kind.PHOTOS:
             return await self._on_photo_step(state, step, event, key, words)
@@ -165,10 +177,20 @@ class FormRunner:
             index = int(key[1:])
             if index >= len(state["shown"]):
                 raise InvalidInput(N_("Please choose one of the options."))
-            return Outcome(await self._accept(state, step, state["shown"][index]))
-        if key:
+            value = state["shown"][index]
+        elif key:
             raise InvalidInput(N_("Please choose one of the options."))
-        value = await self._parse(state, step, event.text or "")
+        elif MORE in state["shown"] and words in MORE_OPTIONS_WORDS:
+            value = MORE
+        elif step.kind is not Kind.CHOICE and words.isdecimal() and 1 <= int(words) <= len(state["shown"]):
+            value = state["shown"][int(words) - 1]  # a quick answer's number ("1. Hôm nay"), as typed on Zalo
+        else:
+            value = await self._parse(state, step, event.text or "")
+            if (note := KINDS[step.kind].note) is not None:
+                self._set_note(state, step, note(event.text or ""))
+        if value == MORE:
+            state["page"] = state.get("page", 0) + 1
+            return Outcome([await self._ask(state, step, "")])
         return Outcome(await self._accept(state, step, value))
 
     async def _on_photo_step(self, state: dict[str, Any], step: Step, event: Input, key: str, words: str) -> Outcome:
@@ -196,10 +218,12 @@ class FormRunner:
         if step.kind is Kind.CHOICE:
             raw = await self.env.options(step.options or step.name, self.env.i18n)
             labels = {option[0]: option[1] for option in raw}
+            labels[MORE] = self.t("More options…")
             words = {option[0]: option[2] for option in raw if len(option) > 2}
-            shown = state["shown"]
-            index = parse_choice(text, [labels.get(v, str(v)) for v in shown], [words.get(v, "") for v in shown])
-            value = shown[index]
+            # a number is the one shown; words may name any option, on this page or not
+            values = state["shown"] if fold(text).strip(" .)").isdecimal() else [option[0] for option in raw]
+            index = parse_choice(text, [labels.get(v, str(v)) for v in values], [words.get(v, "") for v in values])
+            value = values[index]
         else:
             parse = KINDS[step.kind].parse
             assert parse is not None, f"{step.kind} is answered on its own screen, not typed"
@@ -225,6 +249,7 @@ class FormRunner:
         return None
 
     async def _accept(self, state: dict[str, Any], step: Step, value: Any) -> list[Reply]:
+        state.pop("page", None)
         state["answers"][step.name] = value
         if step.name not in state["done"]:
             state["done"].append(step.name)
@@ -275,7 +300,7 @@ class FormRunner:
         current = state["answers"].get(step.name)
         if step.name in state["answers"] and current not in (None, []) and step.kind is not Kind.PHOTOS:
             lines.append(t("Current answer: {answer}", answer=await self._format(step, current)))
-        options = await self._step_options(step)
+        options = self._page(state, await self._step_options(step))
         state["shown"] = [value for value, _ in options]
         rows = [(Option(f"o{i}", label),) for i, (_, label) in enumerate(options)]
         return self._screen(state, step, "\n".join(lines), rows)
@@ -311,15 +336,15 @@ class FormRunner:
         return step.applies(state["answers"]) or any(c.step not in state["done"] for c in step.when)
 
     def _hint(self, state: dict[str, Any], step: Step) -> str:
-        """What can be typed: a short line on the form's first screen and after a mistake, every word on "?";
-        other screens carry none, so each question stays short."""
+        """What can be typed: a short line on the form's first screen, every word on "?"; other screens carry none,
+        so each question stays short (a mistake's own message says what is wanted)."""
         full = state.pop("hint_full", False)
         if state.get("hinted") and not full:
             return ""
         state["hinted"] = True
-        prefix = self.t("Type the number of your choice, or its name.") + " " if state["shown"] else ""
         if not full:
-            return prefix + self.t("Type “?” for help.")
+            return self.t("Type a number or a name; “?” for help.") if state["shown"] else self.t("Type “?” for help.")
+        prefix = self.t("Type the number of your choice, or its name.") + " " if state["shown"] else ""
         words = [self.t("“back” to go back")]
         if not step.required:
             words.append(self.t("“skip” to skip"))
@@ -375,15 +400,18 @@ class FormRunner:
     # ---- review ----------------------------------------------------------------------------------------------
 
     def _reviewed(self, state: Mapping[str, Any]) -> list[Step]:
-        """The answers the review lists (and "edit" offers): required ones and those given; details not given are
-        one "add details" away instead of a column of "(skipped)"."""
+        """The answers "edit" offers, in the form's order: those given, the required ones, and those skipped (which
+        the review names on one line instead of a column of "(skipped)"); details never asked are one "add
+        details" away."""
         answers = state["answers"]
-        listed = []
-        for step in self.form.visible(answers):
-            given = answers.get(step.name) not in (None, "", [])
-            if given or step.required or (not step.detail and step.name in state["done"]):
-                listed.append(step)
-        return listed
+        given = {name for name, value in answers.items() if value not in (None, "", [])}
+        return [step for step in self.form.visible(answers) if step.required or step.name in {*state["done"], *given}]
+
+    def _skipped(self, state: Mapping[str, Any]) -> list[Step]:
+        answers = state["answers"]
+        return [
+            step for step in self._reviewed(state) if not step.required and answers.get(step.name) in (None, "", [])
+        ]
 
     def _review_actions(self, state: Mapping[str, Any]) -> list[Option]:
         actions = [Option("confirm", self.t(self.form.submit_label)), Option("edit", self.t("Edit an answer"))]
@@ -399,17 +427,22 @@ class FormRunner:
         t = self.t
         lines = [notice] if notice else []
         lines.append(t("Please check your answers:"))
+        skipped = self._skipped(state)
         for step in self._reviewed(state):
             value = state["answers"].get(step.name)
-            shown = await self._format(step, value) if value not in (None, []) else t("(skipped)")
-            lines.append(f"• {t(step.label)}: {shown}")
+            if step not in skipped:
+                note = state["answers"].get(step.name + NOTE_SUFFIX)
+                shown = await self._format(step, value, note) if value not in (None, []) else t("(not answered)")
+                lines.append(f"• {t(step.label)}: {shown}")
+        if skipped:
+            lines.append(t("Skipped: {answers}", answers=", ".join(t(step.label).lower() for step in skipped)))
         state["shown"] = []
         rows = (*((option,) for option in self._review_actions(state)), (Option("cancel", t("Cancel"), nav=True),))
         listed = self._reviewed(state)
         example = t(listed[min(1, len(listed) - 1)].label).lower() if listed else ""
         hint = t("Type 1 to send, “edit {answer}” to change an answer by its name, or “cancel” to cancel.",
                  answer=example)  # fmt: skip
-        return Reply(text="\n".join(lines), title=t(self.form.title), rows=rows, typed_hint=hint)
+        return Reply(text="\n".join(lines), title=t(self.form.title), rows=rows, typed_hint=hint, reading=True)
 
     async def _on_review(self, state: dict[str, Any], event: Input) -> Outcome:
         words = fold(event.text or "")
@@ -546,19 +579,27 @@ class FormRunner:
             ]
         return []
 
-    async def _format(self, step: Step, value: Any) -> str:
+    def _page(self, state: dict[str, Any], options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A long list a page at a time (the source puts the likeliest first), "more options…" turning the page."""
+        if len(options) <= PAGE_CHOICES + 1:
+            return options
+        pages = -(-len(options) // PAGE_CHOICES)
+        page = state.get("page", 0) % pages
+        return [*options[page * PAGE_CHOICES : (page + 1) * PAGE_CHOICES], (MORE, self.t("More options…"))]
+
+    async def _format(self, step: Step, value: Any, note: str | None = None) -> str:
         if step.kind is Kind.CHOICE:
             label = dict(await self._options(step)).get(value)
             if label is not None:
                 return label
-        return KINDS[step.kind].format(value, self.env.i18n)
+        return with_note(KINDS[step.kind].format(value, self.env.i18n), note, self.env.i18n)
 
     def _migrate(self, state: dict[str, Any]) -> None:
         """A draft begun on an older form version keeps the answers whose steps still exist."""
         if state.get("version") == self.form.version:
             return
         names = {step.name for step in self.form.steps}
-        state["answers"] = {k: v for k, v in state["answers"].items() if k in names}
+        state["answers"] = {k: v for k, v in state["answers"].items() if k.removesuffix(NOTE_SUFFIX) in names}
         state["done"] = [name for name in state["done"] if name in names]
         state["version"] = self.form.version
         if state["mode"] == "ask" and state["step"] not in names:

@@ -33,7 +33,7 @@ BROADCAST_FORM = Form(
 EVERY = "*"
 
 
-async def audience_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
+async def audience_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, ...]]:
     return [(EVERY, i18n.t("All units")), *await level_choices(ctx.session, i18n)]
 
 

@@ -3,41 +3,34 @@
 from __future__ import annotations
 
 from bot.context import Ctx
+from bot.engine.replies import SCREEN_LIMIT
 from bot.i18n import LANGUAGES, N_
 from bot.registry import Command, Registry
+from storage.text import split_lines
 
 HELP_BY_ROLE = {
     None: N_(
         "Cầu Nối helps Fatherland Front officers report people-to-people diplomacy activities and receive "
         "directives. To begin, send the invite code the Front committee above you gave you."
     ),
-    "officer": N_(
-        "You can report an activity (/baocao), see your recent reports (/cuatoi), file a periodic report "
-        "(/baocaoky), see what is due (/nhacviec), keep the list of overseas Vietnamese and their relatives "
-        "(/kieubao), read plans and your part in them (/kehoach), close your unit's plan tasks (/viec, or type "
-        "“xong 1”), use the bot on another messenger too (/lienket), see how your data is used (/quyenriengtu), "
-        "cancel what you are doing (/huy) and switch language (/ngonngu). In any form you can type "
-        "“back” to go back, “skip” to skip an optional question and “cancel” to cancel."
-    ),
-    "supervisor": N_(
-        "As a supervising officer you see who has reported (/tiendo), review periodic reports (/duyet: approve, or "
-        "return with a comment), remind late units with one tap (/nhactre), follow plan tasks (/viec), compile your "
-        "area's figures, Excel and Word files and charts (/tonghop), send announcements with receipts (/thongbao), "
-        "publish plans (send the file), and see the overseas Vietnamese register of your units (/kieubao). You "
-        "can also report your own unit's activities (/baocao, /baocaoky). Invites for your communes are created "
-        "with the command line for now: caunoi invite create --unit CODE."
-    ),
-    "admin": N_(
-        "As an administrator you can do everything a supervisor can, and set report schedules and deadlines "
-        "(/lichbaocao). Units, invites, exports and personal data requests are managed with the command line: "
-        "caunoi units import-vn, caunoi invite create, caunoi schedule, caunoi export, caunoi privacy."
-    ),
-}
+    "officer": N_("Write a report in one message, or step by step with /baocao. In a form type “?” for help."),
+    "supervisor": N_("You follow your units' reports and tasks; invites: caunoi invite create --unit CODE."),
+    "admin": N_("You can do everything a supervisor can, and set schedules; units, invites, exports and personal "
+                "data requests are on the command line (caunoi --help)."),
+}  # fmt: skip
+HELP_PAGE = SCREEN_LIMIT - 40  # the title and page number take the rest of a screen
 
 
 async def help_command(ctx: Ctx, args: str) -> None:
+    """What the role can do: one line of purpose, then every command it has, a short screen at a time."""
     role = ctx.person.role if ctx.person else None
-    ctx.say(ctx.t(HELP_BY_ROLE.get(role, HELP_BY_ROLE["officer"])), title=ctx.t("Help"))
+    lines = [ctx.t(HELP_BY_ROLE.get(role, HELP_BY_ROLE["officer"]))]
+    if role is not None:
+        lines += [f"/{name} — {text}" for name, text in ctx.services.commands_of(ctx)]
+    pages = split_lines("\n".join(lines), HELP_PAGE)
+    for number, page in enumerate(pages, start=1):
+        title = ctx.t("Help") + (f" {number}/{len(pages)}" if len(pages) > 1 else "")
+        ctx.say(page, title=title)
     await ctx.services.reshow_form(ctx)
 
 

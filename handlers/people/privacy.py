@@ -12,12 +12,13 @@ from datetime import date
 from pathlib import Path
 
 from bot.context import Ctx
-from bot.engine.replies import Reply
+from bot.engine.replies import READING_LIMIT, Reply
 from bot.i18n import N_, I18n
 from bot.notify import to_admins
 from bot.registry import CliVerb, Command, Registry, Runtime, cli_actor
 from storage import audit, privacy
 from storage.models import PrivacyRequest
+from storage.text import split_lines
 from storage.types import utcnow
 
 NOTICE = N_(
@@ -34,8 +35,22 @@ NOTICE = N_(
 )
 
 
+SHORT_NOTICE = N_(
+    "Cầu Nối keeps your name, unit, role, messenger accounts and reports for the Fatherland Front's work only "
+    "(Law 91/2025/QH15). Who sees them, for how long, and your rights: /quyenriengtu."
+)
+
+
 def notice(i18n: I18n) -> Reply:
-    return Reply(text=i18n.t(NOTICE), title=i18n.t("Personal data"))
+    """The first layer of the notice, shown when a person joins; the whole notice is one command away."""
+    return Reply(text=i18n.t(SHORT_NOTICE), title=i18n.t("Personal data"))
+
+
+def full_notice(i18n: I18n) -> list[Reply]:
+    """The whole notice, in pages a phone shows at once."""
+    pages = split_lines(i18n.t(NOTICE), READING_LIMIT - 40)
+    return [Reply(text=page, title=i18n.t("Personal data") + (f" {number}/{len(pages)}" if len(pages) > 1 else ""),
+                  reading=True) for number, page in enumerate(pages, start=1)]  # fmt: skip
 
 
 async def privacy_command(ctx: Ctx, args: str) -> None:
@@ -43,7 +58,7 @@ async def privacy_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     word, _, rest = args.strip().partition(" ")
     if word not in ("yeucau", "request"):
-        ctx.replies.append(notice(ctx.i18n))
+        ctx.replies.extend(full_notice(ctx.i18n))
         return
     if not rest.strip():
         ctx.say(ctx.t("Type /quyenriengtu yeucau followed by what you ask (to see, correct or erase your data …)."))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Ctx
 from bot.engine.errors import InvalidInput
 from bot.engine.parsers import parse_date
-from bot.engine.replies import Option
+from bot.engine.replies import READING_LIMIT, Option
 from bot.i18n import N_, I18n
 from bot.registry import Command, Registry
 from handlers.announcements import broadcasts
@@ -32,8 +32,8 @@ from storage.models import Plan, Unit
 from storage.people import Role
 from storage.text import fold, record_id, split_lines
 
-PAGE = 3000
-PART_PAGE = 1000  # "my part" fits one screen of a phone
+PAGE = READING_LIMIT - 100  # a page of a section, with its title and buttons, on one phone screen
+PART_PAGE = READING_LIMIT - 100  # "my part" fits one screen of a phone
 PREVIEW_TASKS = 10
 LEVEL_NAMES = {"commune": N_("communes"), "district": N_("districts"), "province": N_("the province"),
                "member": N_("member organisations"), "standing": N_("the standing committee")}  # fmt: skip
@@ -206,7 +206,7 @@ async def show_preview(ctx: Ctx, plan: Plan) -> None:
         rows.append((Option(f"m:kehoach luulich {plan.id}",
                             ctx.t("Save and create {count} report schedule(s)", count=len(suggestions))),))  # fmt: skip
     rows.append((Option(f"m:kehoach bo {plan.id}", ctx.t("Discard")),))
-    ctx.say(preview(plan, ctx.i18n), title=ctx.t("Plan preview"), rows=tuple(rows),
+    ctx.say(preview(plan, ctx.i18n), title=ctx.t("Plan preview"), rows=tuple(rows), reading=True,
             typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
 
 
@@ -285,9 +285,13 @@ async def publish_parts(ctx: Ctx, plan: Plan) -> None:
 
 
 def part_pages(i18n: I18n, plan: Plan, parts: list[dict[str, Any]]) -> list[str]:
-    """A level's part: its paragraphs whole, each deadline once after the paragraph it closes, in pages of at most
-    PART_PAGE characters cut at line ends."""
+    """A level's part: every deadline at the top (the first page is what a notice shows), then its paragraphs whole,
+    each deadline once after the paragraph it closes, in pages of at most PART_PAGE characters cut at line ends."""
     lines = [plan.title[:200]]
+    whens = [(i18n.date(date.fromisoformat(d["on"])) if d.get("on") else d.get("text", "")[:80])
+             for excerpt in parts for d in excerpt["deadlines"]]  # fmt: skip
+    if whens:
+        lines.append(i18n.t("⏰ Deadlines: {dates}", dates=" · ".join(dict.fromkeys(whens))))
     seen: set[tuple[str | None, str]] = set()
     for excerpt in parts:
         lines.append("")
@@ -399,7 +403,7 @@ async def show_plan(ctx: Ctx, rest: str) -> None:
     for index, section in enumerate(data["sections"]):
         if section["number"]:
             rows.append((Option(f"m:kehoach muc {plan.id} {index}", f"{section['number']} {section['title']}"[:80]),))
-    ctx.say("\n".join(lines), title=ctx.t("Plan #{id}", id=plan.id), rows=tuple(rows),
+    ctx.say("\n".join(lines), title=ctx.t("Plan #{id}", id=plan.id), rows=tuple(rows), reading=True,
             typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
 
 
@@ -432,7 +436,7 @@ async def show_section(ctx: Ctx, rest: str) -> None:
         rows.append((Option(f"m:kehoach muc {plan.id} {index} {page + 1}", ctx.t("Next page")),))
     rows.append((Option(f"m:kehoach xem {plan.id}", ctx.t("Back to the plan")),))
     ctx.say(pages[page], title=ctx.t("Page {page} of {pages}", page=page + 1, pages=len(pages)), rows=tuple(rows),
-            typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+            reading=True, typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
 
 
 async def my_part(ctx: Ctx, rest: str) -> None:
@@ -459,7 +463,7 @@ async def my_part(ctx: Ctx, rest: str) -> None:
     page = min(max(int(page_ref), 1), len(pages)) if page_ref.isdecimal() and len(page_ref) < 4 else 1
     rows = ((Option(f"m:kehoach cuatoi {plan.id} {page + 1}", ctx.t("Next page")),),) if page < len(pages) else ()
     ctx.say(pages[page - 1], title=ctx.t("My part ({page}/{pages})", page=page, pages=len(pages)), rows=rows,
-            typed_hint=ctx.t("Type the number of your choice, or its name.") if rows else "")  # fmt: skip
+            reading=True, typed_hint=ctx.t("Type the number of your choice, or its name.") if rows else "")  # fmt: skip
 
 
 async def search(ctx: Ctx, words: str) -> None:

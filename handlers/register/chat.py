@@ -252,7 +252,7 @@ async def show_record(ctx: Ctx, rest: str) -> None:
         (Option(f"m:kieubao xoa {record.id}", ctx.t("Delete on request")),),
         (Option("m:kieubao tim", ctx.t("Search again")), Option("m:kieubao", ctx.t("Register menu"))),
     )  # fmt: skip
-    ctx.say("\n".join(lines), title=f"#{record.id} {record.full_name}", rows=rows,
+    ctx.say("\n".join(lines), title=f"#{record.id} {record.full_name}", rows=rows, reading=True,
             typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
 
 

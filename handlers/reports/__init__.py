@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.reports import activity, cli, periodic, progress, reminders, review, schedule_admin, summary
+from handlers.reports import (
+    activity,
+    cli,
+    my_reports,
+    periodic,
+    progress,
+    reminders,
+    review,
+    schedule_admin,
+    summary,
+)
 
 
 def register(registry: Registry) -> None:
-    for module in (activity, periodic, progress, review, summary, schedule_admin, reminders, cli):
+    for module in (activity, my_reports, periodic, progress, review, summary, schedule_admin, reminders, cli):
         module.register(registry)

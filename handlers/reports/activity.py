@@ -1,4 +1,4 @@
-"""The activity report (/baocao): a people-to-people diplomacy activity in about two minutes; and /cuatoi."""
+"""The activity report (/baocao): a people-to-people diplomacy activity in eight taps, or in one message."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.context import Ctx
-from bot.engine.countries import country_name
 from bot.engine.errors import InvalidInput
 from bot.engine.forms import Condition, Form, Kind, Step
 from bot.engine.runner import FormEnv
 from bot.i18n import N_, I18n
 from bot.registry import Command, Flow, Registry
+from handlers.reports.kinds import kind_choices, kind_names
+from handlers.reports.my_reports import CORRECTING, save_correction
 from handlers.reports.one_message import read_report
 from storage import activities, audit
 
@@ -94,32 +95,6 @@ ACTIVITY_FORM = Form(
 )
 
 
-KINDS_TTL_SECONDS = 30
-
-
-async def _kinds(ctx: Ctx, i18n: I18n) -> list[tuple[str, str, str]]:
-    """(code, full name, short name) in the person's language; the catalogue is cached across updates."""
-
-    async def load() -> list[tuple[str, str, str, str | None, str | None]]:
-        return [(kind.code, kind.name_vi, kind.name_en, kind.short_vi, kind.short_en)
-                for kind in await activities.active_kinds(ctx.session)]  # fmt: skip
-
-    kinds = await ctx.services.memo("activity_kinds", KINDS_TTL_SECONDS, load)
-    vi = i18n.language == "vi"
-    return [(code, (name_vi if vi else name_en), ((short_vi if vi else short_en) or (name_vi if vi else name_en)))
-            for code, name_vi, name_en, short_vi, short_en in kinds]  # fmt: skip
-
-
-async def kinds_source(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
-    """Kinds by their full names, as summaries and periodic reports print them."""
-    return [(code, name) for code, name, _short in await _kinds(ctx, i18n)]
-
-
-async def kind_choices(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, ...]]:
-    """The form's choice: short names on the screen, the full name's words still typeable ("bảo vệ chủ quyền")."""
-    return [(code, short, name) for code, name, short in await _kinds(ctx, i18n)]
-
-
 def not_future(value: Any, env: FormEnv, answers: Mapping[str, Any], argument: str | None) -> None:
     if date.fromisoformat(value) > env.today:
         raise InvalidInput(N_("That date is in the future; please give the day the activity took place."))
@@ -162,7 +137,7 @@ async def report_from_message(ctx: Ctx, text: str, photo: str | None = None, *, 
     The message itself is kept as the description, so nothing the officer wrote is lost."""
     if ctx.person is None or ctx.person.unit_id is None or ctx.conversation.flow:
         return False
-    kinds = [(code, short, name) for code, name, short in await _kinds(ctx, ctx.i18n)]
+    kinds = [(code, short, name) for code, name, short in await kind_names(ctx, ctx.i18n)]
     answers = read_report(text, ctx.today, kinds) if text.strip() else {}
     found = [name for name in ("kind", "activity_date", "participants", "money_vnd", "place") if name in answers]
     if not (asked or photo) and (
@@ -208,8 +183,12 @@ async def _photo_report(ctx: Ctx, photo: str, caption: str | None) -> bool:
 
 
 async def save_report(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> None:
-    """Stores the report once per draft: a second "confirm" finds the draft already saved."""
+    """Stores the report once per draft: a second "confirm" finds the draft already saved; a draft opened from a
+    sent report (``/cuatoi``) corrects that report instead."""
     assert ctx.person is not None and ctx.person.unit_id is not None
+    if state.get(CORRECTING) is not None:
+        await save_correction(ctx, int(state[CORRECTING]), answers, ACTIVITY_FORM)
+        return
     report, created = await activities.save_report(
         ctx.session,
         draft_key=state["draft"],
@@ -233,25 +212,6 @@ async def save_report(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) 
     await ctx.services.show_menu(ctx)
 
 
-async def my_reports_command(ctx: Ctx, args: str) -> None:
-    assert ctx.person is not None
-    reports = await activities.recent_by_reporter(ctx.session, ctx.person.id, limit=10)
-    if not reports:
-        ctx.say(ctx.t("You have not reported any activity yet. Type /baocao to report one."))
-    else:
-        names = {code: short for code, _name, short in await _kinds(ctx, ctx.i18n)}
-        lines = [ctx.t("Your latest reports:")]
-        for report in reports:
-            partner = f" · {country_name(report.partner_country, ctx.i18n.language)}" if report.partner_country else ""
-            kind = names.get(report.kind_code, report.kind_code)
-            people = ctx.t("{count} participants", count=ctx.i18n.number(report.participants))
-            lines.append(
-                f"#{report.id} · {ctx.i18n.date(report.activity_date)} · {kind} · {report.title}{partner} · {people}"
-            )
-        ctx.say("\n".join(lines), title=ctx.t("My reports"))
-    await ctx.services.reshow_form(ctx)
-
-
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
@@ -261,16 +221,6 @@ def register(registry: Registry) -> None:
             menu=N_("Report an activity"),
             menu_rank=10,
             aliases=("report",),
-        )
-    )
-    registry.add_command(
-        Command(
-            "cuatoi",
-            my_reports_command,
-            N_("My recent reports"),
-            menu=N_("My reports"),
-            menu_rank=11,
-            aliases=("mine",),
         )
     )
     registry.add_flow(Flow(ACTIVITY_FORM, save_report))

@@ -18,8 +18,8 @@ from storage.units import by_code, subtree_ids
 
 ACTIVITY_COLUMNS = (
     "id", "unit_code", "unit_name", "reporter", "kind", "activity_date", "title", "description", "place",
-    "partner_country", "partner_org", "participants", "foreign_participants", "money_vnd", "photos",
-    "form_name", "form_version", "created_at",
+    "partner_country", "partner_org", "participants", "participants_note", "foreign_participants", "money_vnd",
+    "photos", "form_name", "form_version", "created_at",
 )  # fmt: skip
 
 
@@ -57,6 +57,7 @@ async def activity_rows(db: Database, unit_code: str | None, actor_label: str) -
                 "partner_country": r.partner_country,
                 "partner_org": r.partner_org,
                 "participants": r.participants,
+                "participants_note": r.participants_note,
                 "foreign_participants": r.foreign_participants,
                 "money_vnd": r.money_vnd,
                 "photos": len(r.photos),

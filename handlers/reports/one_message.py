@@ -19,7 +19,7 @@ from typing import Any
 from bot.engine import spoken_numbers
 from bot.engine.countries import country_by_name, parse_country
 from bot.engine.errors import InvalidInput
-from bot.engine.parsers import parse_count, parse_date, parse_money
+from bot.engine.parsers import count_note, parse_count, parse_date, parse_money
 from storage.text import fold
 
 # Words officers use for a kind that its catalogue name lacks (folded). Kinds added later are read by their names.
@@ -129,9 +129,11 @@ def read_report(message: str, today: date, kinds: Sequence[tuple[str, str, str]]
     money, money_spans = _money(tokens)
     if money is not None:
         answers["money_vnd"] = money
-    participants, foreign = _counts(tokens, money_spans)
+    participants, foreign, note = _counts(tokens, money_spans)
     if participants is not None:
         answers["participants"] = participants
+    if note is not None:
+        answers["participants_note"] = note
     if foreign is not None:
         answers["foreign_participants"] = foreign
     if place := _place(tokens, text):
@@ -217,19 +219,22 @@ def _spoken_money(phrase: str) -> int | None:
     return None
 
 
-def _counts(tokens: Sequence[_Token], money_spans: Sequence[tuple[int, int]]) -> tuple[int | None, int | None]:
-    """Participants and foreigners: a number before a word for people; foreigners when a country, "nước bạn" or
-    "kiều bào" follows, or after "trong đó"."""
+def _counts(
+    tokens: Sequence[_Token], money_spans: Sequence[tuple[int, int]]
+) -> tuple[int | None, int | None, str | None]:
+    """Participants, foreigners, and how exact the participants are: a number before a word for people; foreigners
+    when a country, "nước bạn" or "kiều bào" follows, or after "trong đó"; "khoảng"/"hơn" before it is the note."""
     folded_positions, position = [], 0
     for word in (token.folded for token in tokens):  # where each word begins in the folded text the money was found in
         folded_positions.append(position)
         position += len(word) + 1
-    totals: list[tuple[int, int]] = []  # (preference, value)
+    totals: list[tuple[int, int, str | None]] = []  # (preference, value, note)
     foreign: int | None = None
     for index in range(len(tokens)):
         value = _number_at(tokens, index)
         if value is None:
             continue
+        token_text = tokens[index].folded
         at = folded_positions[index]
         if any(start <= at < end for start, end in money_spans):
             continue
@@ -250,11 +255,16 @@ def _counts(tokens: Sequence[_Token], money_spans: Sequence[tuple[int, int]]) ->
         preferred = any(behind.endswith(cue) for cue in ("tong", "tong cong", "tham gia")) or any(
             " ".join(following[: len(cue.split())]) == cue for cue in ("tham gia", "tham du", "du", "xem")
         )
-        totals.append((1 if preferred else 0, value))
-    participants = max(totals, key=lambda pair: pair[0])[1] if totals else None
+        lead = " ".join(t.folded for t in tokens[max(0, index - 2) : index])
+        note = count_note(f"{lead.split()[-1]} {token_text}") if lead else None
+        if note is None and len(lead.split()) == 2:
+            note = count_note(f"{lead} {token_text}")
+        totals.append((1 if preferred else 0, value, note))
+    best = max(totals, key=lambda item: item[0]) if totals else None
+    participants, note = (best[1], best[2]) if best else (None, None)
     if participants is not None and foreign is not None and foreign > participants:
         foreign = None
-    return participants, foreign
+    return participants, foreign, note
 
 
 def _number_at(tokens: Sequence[_Token], index: int) -> int | None:
@@ -341,7 +351,7 @@ def _place(tokens: Sequence[_Token], text: str) -> str | None:
         phrase = text[tokens[index + 1].start : tokens[end - 1].end]
         if len(phrase) > len(best):
             best = phrase
-    return best[:200] or None
+    return (best[:1].upper() + best[1:200]) if best else None
 
 
 def _ends_place(tokens: Sequence[_Token], index: int) -> bool:

@@ -15,7 +15,7 @@ from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n
 from bot.notify import EVERGREEN, to_units
 from bot.registry import Command, Flow, Registry
-from handlers.reports.activity import kinds_source
+from handlers.reports.kinds import kinds_source
 from storage import audit, periodic, schedules
 from storage.models import PeriodicReport, Person, ReportSchedule, Unit
 from storage.periods import Period, parse_period, period_containing
@@ -123,13 +123,16 @@ async def report_command(ctx: Ctx, args: str) -> None:
         ctx.say(ctx.t("Nothing is waiting: every periodic report of your unit that has started is submitted."))
         await ctx.services.show_menu(ctx)
         return
+    one = len({schedule.id for schedule, _, _ in items}) == 1  # then its name is said once, not on every line
     rows = tuple(
         (Option(f"m:baocaoky {schedule.id} {period.key}",
-                f"{schedule.name} — {period.label(ctx.i18n)} ({_deadline_note(ctx, schedule, period)})"
-                + (" ↩️" if report is not None else "")),)
+                ("" if one else f"{schedule.name} — ") + f"{period.label(ctx.i18n)} "
+                f"({_deadline_note(ctx, schedule, period)})" + (" ↩️" if report is not None else "")),)
         for schedule, period, report in items
     )  # fmt: skip
-    ctx.say(ctx.t("Which report do you want to file?"), title=ctx.t("Periodic report"), rows=rows,
+    question = (ctx.t("{report}: which period do you want to file?", report=items[0][0].name) if one
+                else ctx.t("Which report do you want to file?"))  # fmt: skip
+    ctx.say(question, title=ctx.t("Periodic report"), rows=rows,
             typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
 
 
@@ -171,7 +174,8 @@ async def _start(ctx: Ctx, unit: Unit, schedule_id: int, period_key: str) -> Non
         lines += [f"• {names.get(kind, kind)}: {count}" for kind, count in extra["by_kind"].items()] or [
             ctx.t("• no activity reported yet")
         ]
-        lines.append(ctx.t("The figures are filled in; check them at the end and correct any with “sửa N”."))
+        lines.append(ctx.t("The figures are filled in; check them at the end and correct any by its name (e.g. “edit "
+                           "participants”)."))  # fmt: skip
         ctx.say("\n".join(lines), title=ctx.t("Periodic report"))
     await ctx.services.start_form(ctx, PERIODIC_FORM.name, answers=answers, extra=extra)
 

@@ -15,13 +15,14 @@ from bot.i18n import N_
 from bot.registry import Command, Registry
 from handlers.reports.reminders import remind
 from storage import audit, schedules
-from storage.models import ReportSchedule
+from storage.models import ReportSchedule, Unit
 from storage.people import SUPERVISING, scope_of
 from storage.periods import Period, parse_period, period_containing, periods_to_chase
 from storage.text import record_id
 from storage.units import Scope
 
-LISTED = 30
+LIST_BUDGET = 420  # characters of units' names on a progress screen (a reading screen, with its buttons)
+REVIEW_BUTTONS = 5
 
 
 def chased_periods(schedule: ReportSchedule, today: date) -> list[Period]:
@@ -99,16 +100,10 @@ async def show_details(ctx: Ctx, scope: Scope, schedule: ReportSchedule, period:
                    total=len(expected), done=len(done), on_time=sum(1 for r in done if not r.late),
                    late=sum(1 for r in done if r.late), waiting=len(waiting))]  # fmt: skip
     if missing:
-        reach = await _reachability(ctx, [unit.id for unit in missing])
-        lines.append(ctx.t("Not submitted:"))
-        for unit in missing[:LISTED]:
-            note = {"none": ctx.t(" (no officer yet)"), "blocked": ctx.t(" (cannot be reached: bot blocked)")}
-            returned = ctx.t(" (returned)") if unit.id in reports else ""
-            lines.append(f"• {unit.name}{returned}{note.get(reach[unit.id], '')}")
-        if len(missing) > LISTED:
-            lines.append(ctx.t("… and {count} more units.", count=len(missing) - LISTED))
+        lines += await _missing_lines(ctx, missing, returned={unit.id for unit in missing if unit.id in reports},
+                                      budget=LIST_BUDGET - len("\n".join(lines)))  # fmt: skip
     rows: list[tuple[Option, ...]] = []
-    for report in sorted(waiting, key=lambda r: names.get(r.unit_id, ""))[:LISTED]:
+    for report in sorted(waiting, key=lambda r: names.get(r.unit_id, ""))[:REVIEW_BUTTONS]:
         late = ctx.t(" (late)") if report.late else ""
         rows.append(
             (Option(f"m:duyet {report.id}", ctx.t("Review: {unit}", unit=names.get(report.unit_id, "")) + late),)
@@ -116,8 +111,32 @@ async def show_details(ctx: Ctx, scope: Scope, schedule: ReportSchedule, period:
     if missing and period.start <= ctx.today:
         rows.append((Option(f"m:nhactre {schedule.id} {period.key}", ctx.t("Remind all late units")),))
     rows.append((Option(f"m:tiendo {schedule.id} {period.previous().key}", ctx.t("Previous period")),))
-    ctx.say("\n".join(lines), title=ctx.t("Reporting progress"), rows=tuple(rows),
+    if len(waiting) > REVIEW_BUTTONS:
+        lines.append(ctx.t("{count} more wait for review: /duyet lists them all.", count=len(waiting) - REVIEW_BUTTONS))
+    ctx.say("\n".join(lines), title=ctx.t("Reporting progress"), rows=tuple(rows), reading=True,
             typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
+
+
+async def _missing_lines(ctx: Ctx, missing: list[Unit], *, returned: set[int], budget: int) -> list[str]:
+    """The units that have not submitted, by name on one line as far as a phone screen allows, each marked when it
+    was returned, has no officer yet, or blocked the bot — then how many more, and where the whole list is."""
+    reach = await _reachability(ctx, [unit.id for unit in missing])
+    marks = {"none": "°", "blocked": "⛔"}
+    names, used = [], 0
+    for unit in missing:
+        name = unit.name + ("↩" if unit.id in returned else "") + marks.get(reach[unit.id], "")
+        if used + len(name) + 2 > budget and names:
+            break
+        names.append(name)
+        used += len(name) + 2
+    lines = [ctx.t("Not submitted ({count}): {units}", count=len(missing), units=", ".join(names))]
+    if len(names) < len(missing):
+        lines[-1] += " " + ctx.t("… and {count} more (the whole list: /tonghop).", count=len(missing) - len(names))
+    legend = [ctx.t("↩ returned")] if returned & {u.id for u in missing[: len(names)]} else []
+    shown = {reach[unit.id] for unit in missing[: len(names)]}
+    legend += [ctx.t("° no officer yet")] if "none" in shown else []
+    legend += [ctx.t("⛔ bot blocked")] if "blocked" in shown else []
+    return [*lines, " · ".join(legend)] if legend else lines
 
 
 async def _reachability(ctx: Ctx, unit_ids: list[int]) -> dict[int, str]:

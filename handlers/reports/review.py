@@ -131,7 +131,7 @@ async def _show(ctx: Ctx, report: PeriodicReport) -> None:
     if report.status == "submitted":
         rows = ((Option(f"m:duyet {report.id} ok", ctx.t("Approve")),
                  Option(f"m:duyet {report.id} tra", ctx.t("Return with a comment"))),)  # fmt: skip
-    ctx.say("\n".join(lines), title=ctx.t("Periodic report #{id}", id=report.id), rows=rows,
+    ctx.say("\n".join(lines), title=ctx.t("Periodic report #{id}", id=report.id), rows=rows, reading=True,
             typed_hint=ctx.t("Type the number of your choice, or its name.") if rows else "")  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from storage.models import ReportSchedule
 from storage.people import Role
 from storage.periods import parse_deadline, parse_offsets
 from storage.text import fold, record_id
-from storage.units import level_choices
+from storage.units import LEVEL_LABELS, level_choices
 
 SCHEDULE_FORM = Form(
     name="schedule",
@@ -60,7 +60,7 @@ async def period_types(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
     return [(value, i18n.t(label)) for value, label in PERIOD_TYPE_LABELS.items()]
 
 
-async def unit_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
+async def unit_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, ...]]:
     return await level_choices(ctx.session, i18n)
 
 
@@ -87,9 +87,10 @@ def describe(i18n: I18n, schedule: ReportSchedule) -> str:
         if schedule.only_periods else ""  # fmt: skip
     state = "" if schedule.active else i18n.t(" — disabled")
     return i18n.t(
-        "{name}: {how}{only}, units “{level}”, deadline {rule}; reminders {before} day(s) before, {after} after{state}",
+        "{name}: {how}{only}, for {level}, deadline {rule}; reminders {before} day(s) before, {after} after{state}",
         name=schedule.name, how=i18n.t(PERIOD_TYPE_LABELS[schedule.period_type]).lower(), only=only,
-        level=schedule.level, rule=rule, before=", ".join(map(str, schedule.remind_before)) or "—",
+        level=i18n.t(LEVEL_LABELS[schedule.level]).lower() if schedule.level in LEVEL_LABELS else schedule.level,
+        rule=rule, before=", ".join(map(str, schedule.remind_before)) or "—",
         after=", ".join(map(str, schedule.remind_after)) or "—", state=state,
     )  # fmt: skip
 

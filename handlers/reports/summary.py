@@ -112,7 +112,7 @@ async def summary_command(ctx: Ctx, args: str) -> None:
         rows = ((Option(f"{base} xlsx", ctx.t("Excel workbook")), Option(f"{base} docx", ctx.t("Word draft"))),
                 (Option(f"{base} png", ctx.t("Charts")), Option(f"m:tonghop {root.code} {period.previous().key}",
                                                                   ctx.t("Previous period"))))  # fmt: skip
-        ctx.say(figures_text(summary, ctx.i18n), title=ctx.t("Summary"), rows=rows,
+        ctx.say(figures_text(summary, ctx.i18n), title=ctx.t("Summary"), rows=rows, reading=True,
                 typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
         return
     for document in await produce(ctx.session, root, summary, fmt, ctx.today):
