@@ -22,6 +22,7 @@ from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
 from bot.registry import Job
+from bot.web.console import WebConsole
 from storage import retention
 from storage.conversations import prune_processed
 from storage.types import utcnow
@@ -65,6 +66,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     listening = downloads.enabled or settings.health_server
     if downloads.enabled:
         downloads.add_route(site)
+        WebConsole(app).add_routes(site)  # the console's links are built on CAUNOI_PUBLIC_URL too
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     if bot is not None:
         app.add_sender(TelegramSender(bot, settings))
@@ -135,6 +137,32 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await bot.session.close()
         if zalo_session is not None:
             await zalo_session.close()
+        await app.close()
+
+
+async def serve_console(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """``caunoi web serve``: the web console (and /healthz, /metrics) alone, for an instance apart from the bot's;
+    what it queues (reminders, notices) is delivered by a ``caunoi run`` on the same database."""
+    app = App(settings)
+    site = web.Application(client_max_size=MAX_BODY)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    observability.add_routes(site, app, lambda: True, token)
+    WebConsole(app).add_routes(site)
+    await app.migrate()
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(site, access_log=None)
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        log.info("web console on %s:%s", settings.webhook_host, settings.webhook_port)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
         await app.close()
 
 

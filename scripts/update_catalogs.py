@@ -27,7 +27,7 @@ FIXED_DATE = datetime(2026, 1, 1)  # headers must not change on every run, or CI
 def extract() -> Catalog:
     template = Catalog(project="caunoi", creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     for folder in SOURCES:
-        method_map = [("**.py", "python")]
+        method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
         for filename, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map, keywords=KEYWORDS
         ):

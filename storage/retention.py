@@ -7,6 +7,8 @@
 | a workbook's rows once imported or cancelled | until the next pass | removed (the counts stay in the audit log) |
 | a plan draft not published | 30 days | its text and reading removed, marked discarded |
 | a messenger link code | until used or expired | removed |
+| a web console sign-in link | until used or expired | removed |
+| a web console session | until it ends (signed out, revoked, 30 minutes idle or 12 hours) and 30 days more | removed |
 | a message's text | until delivered, given up, or its person unreachable | emptied (``storage.outbox``) |
 | processed-update keys | ``CAUNOI_PROCESSED_UPDATE_RETENTION_DAYS`` (14) | removed (``storage.conversations``) |
 | generated files behind download links | their link's lifetime | removed (``bot.downloads``) |
@@ -24,11 +26,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Conversation, LinkCode, OverseasImport, Plan
+from storage.models import Conversation, LinkCode, OverseasImport, Plan, WebLink, WebSession
 
 DRAFT_DAYS = 30
 STAGED_IMPORT_DAYS = 2
 PLAN_DRAFT_DAYS = 30
+WEB_SESSION_DAYS = 30  # an ended session is kept this long, for "who was signed in" questions
 
 
 @dataclass
@@ -71,5 +74,13 @@ async def sweep(session: AsyncSession, now: datetime) -> Swept:
     swept.plans += discarded.rowcount
     swept.link_codes = (await session.execute(
         delete(LinkCode).where(or_(LinkCode.used_at.is_not(None), LinkCode.expires_at < now))
+    )).rowcount  # fmt: skip
+    swept.link_codes += (await session.execute(
+        delete(WebLink).where(or_(WebLink.used_at.is_not(None), WebLink.expires_at < now))
+    )).rowcount  # fmt: skip
+    ended = now - timedelta(days=WEB_SESSION_DAYS)
+    swept.link_codes += (await session.execute(
+        delete(WebSession).where(or_(WebSession.revoked_at < ended, WebSession.expires_at < ended,
+                                     WebSession.last_seen_at < ended))
     )).rowcount  # fmt: skip
     return swept

@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,3 +99,12 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def reporting(settings: Settings, database_url: str) -> AsyncIterator[tuple[Any, Any, dict[str, Any]]]:
+    """Two communes' half-year reports waiting for review, a city supervisor and a commune's (tests/web_client.py)."""
+    from tests.web_client import reporting_season
+
+    async for season in reporting_season(settings, database_url):
+        yield season

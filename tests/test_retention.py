@@ -9,7 +9,17 @@ from sqlalchemy import select
 
 from bot.app import App
 from storage import retention
-from storage.models import ChannelIdentity, Conversation, LinkCode, OverseasImport, Person, Plan, Unit
+from storage.models import (
+    ChannelIdentity,
+    Conversation,
+    LinkCode,
+    OverseasImport,
+    Person,
+    Plan,
+    Unit,
+    WebLink,
+    WebSession,
+)
 from tests.helpers import TAM_KY, seed_units
 
 NOW = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
@@ -38,9 +48,18 @@ async def test_temporary_data_goes_when_its_time_is_up(app: App) -> None:
                              created_at=NOW - timedelta(days=age)))  # fmt: skip
         session.add(LinkCode(code_hash="a" * 64, person_id=person.id, created_at=NOW, expires_at=NOW - timedelta(1)))
         session.add(LinkCode(code_hash="b" * 64, person_id=person.id, created_at=NOW, expires_at=NOW + timedelta(1)))
+        session.add(WebLink(token_hash="c" * 64, person_id=person.id, created_at=NOW, expires_at=NOW - timedelta(1)))
+        session.add(WebLink(token_hash="d" * 64, person_id=person.id, created_at=NOW, expires_at=NOW + timedelta(1)))
+        for key, ended in (("e", 31), ("f", 29)):  # web sessions that ended 31 and 29 days ago
+            at = NOW - timedelta(days=ended)
+            session.add(WebSession(token_hash=key * 64, person_id=person.id, csrf="x", created_at=at, last_seen_at=at,
+                                   expires_at=at + timedelta(hours=12)))  # fmt: skip
     async with app.db.transaction() as session:
         swept = await retention.sweep(session, NOW)
-    assert (swept.drafts, swept.imports, swept.plans, swept.link_codes) == (1, 2, 1, 1)
+    assert (swept.drafts, swept.imports, swept.plans, swept.link_codes) == (1, 2, 1, 3)
+    async with app.db.transaction() as session:
+        assert [s.token_hash[0] for s in (await session.scalars(select(WebSession))).all()] == ["f"]
+        assert [s.token_hash[0] for s in (await session.scalars(select(WebLink))).all()] == ["d"]
     async with app.db.transaction() as session:
         drafts = sorted(bool(c.flow) for c in (await session.scalars(select(Conversation))).all())
         imports = [(i.status, len(i.rows)) for i in (await session.scalars(select(OverseasImport)

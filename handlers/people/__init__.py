@@ -4,9 +4,9 @@ rights over personal data."""
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.people import cli, common, onboarding, privacy
+from handlers.people import cli, common, console_link, onboarding, privacy
 
 
 def register(registry: Registry) -> None:
-    for module in (onboarding, common, cli, privacy):
+    for module in (onboarding, common, cli, privacy, console_link):
         module.register(registry)

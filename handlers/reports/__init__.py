@@ -13,9 +13,21 @@ from handlers.reports import (
     review,
     schedule_admin,
     summary,
+    web_pages,
 )
 
 
 def register(registry: Registry) -> None:
-    for module in (activity, my_reports, periodic, progress, review, summary, schedule_admin, reminders, cli):
+    for module in (
+        activity,
+        my_reports,
+        periodic,
+        progress,
+        review,
+        summary,
+        schedule_admin,
+        reminders,
+        cli,
+        web_pages,
+    ):
         module.register(registry)

@@ -5,10 +5,13 @@ Review follows ODK Central: each step is kept with who and when, and the supervi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.context import Ctx
 from bot.engine.forms import Form, Kind, Step
 from bot.engine.replies import Option, Reply
@@ -17,7 +20,7 @@ from bot.notify import EVERGREEN, to_units
 from bot.registry import Command, Flow, Registry
 from handlers.reports.progress import show_details
 from storage import audit, periodic
-from storage.models import PeriodicReport, ReportSchedule, Unit
+from storage.models import PeriodicReport, Person, ReportSchedule, Unit
 from storage.people import SUPERVISING, scope_of
 from storage.periods import parse_period
 from storage.text import record_id
@@ -145,13 +148,16 @@ async def returned(ctx: Ctx, answers: dict[str, Any], state: dict[str, Any]) -> 
     await _decide(ctx, report, approve=False, comment=answers["comment"])
 
 
-async def _decide(ctx: Ctx, report: PeriodicReport, *, approve: bool, comment: str | None) -> None:
-    assert ctx.person is not None
-    await periodic.review(ctx.session, report, approve=approve, comment=comment, person_id=ctx.person.id,
-                          actor_label=ctx.person.full_name, now=ctx.now)  # fmt: skip
-    audit.record(ctx.session, "periodic." + report.status, actor=ctx.person, object_type="periodic_report",
+async def decide(session: AsyncSession, settings: Settings, reviewer: Person, report: PeriodicReport, *,
+                 approve: bool, comment: str | None, now: datetime) -> int:  # fmt: skip
+    """Approves or returns a submitted report, keeps the step in its history and the audit log, and tells the
+    unit's officers (a return with the comment and a button to correct it); returns how many messages were queued.
+    The chat and the web console decide through this one function, so the rules and notices are the same."""
+    await periodic.review(session, report, approve=approve, comment=comment, person_id=reviewer.id,
+                          actor_label=reviewer.full_name, now=now)  # fmt: skip
+    audit.record(session, "periodic." + report.status, actor=reviewer, object_type="periodic_report",
                  object_id=report.id, unit_id=report.unit_id)  # fmt: skip
-    schedule = await ctx.session.get(ReportSchedule, report.schedule_id)
+    schedule = await session.get(ReportSchedule, report.schedule_id)
     assert schedule is not None
     period = parse_period(report.period_key)
 
@@ -164,8 +170,16 @@ async def _decide(ctx: Ctx, report: PeriodicReport, *, approve: bool, comment: s
         button = Option(f"m:baocaoky {schedule.id} {period.key}", i18n.t("Correct the report"))
         return Reply(text=text, title=i18n.t("Report returned"), rows=((button,),), screen=EVERGREEN)
 
-    told = await to_units(ctx.session, [report.unit_id], ("officer",), notice, ctx.now,
-                          every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
+    return await to_units(session, [report.unit_id], ("officer",), notice, now,
+                          every_messenger=settings.notify_every_messenger)  # fmt: skip
+
+
+async def _decide(ctx: Ctx, report: PeriodicReport, *, approve: bool, comment: str | None) -> None:
+    assert ctx.person is not None
+    told = await decide(ctx.session, ctx.settings, ctx.person, report, approve=approve, comment=comment, now=ctx.now)
+    schedule = await ctx.session.get(ReportSchedule, report.schedule_id)
+    assert schedule is not None
+    period = parse_period(report.period_key)
     done = ctx.t("Approved.") if approve else ctx.t("Returned; the unit's officers are told why.")
     ctx.say(done + " " + ctx.t("({count} message(s) sent)", count=told))
     await show_details(ctx, scope_of(ctx.person), schedule, period)

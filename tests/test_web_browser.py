@@ -1,0 +1,86 @@
+"""The web console in a real browser (Playwright driving Debian's chromium): a supervisor signs in from a /web link,
+filters *Tiến độ*, reminds the late units, returns one report and approves another, downloads the .xlsx — and the
+officers hear of it in the chat. ``CAUNOI_SCREENSHOTS=docs`` writes the pages' screenshots there."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.app import App
+from tests.helpers import Transcript
+from tests.test_reminders import Clock
+from tests.web_client import Console, token_in
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+async def screenshot(page: object, name: str) -> None:
+    folder = os.environ.get("CAUNOI_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"web-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, dict[str, Transcript]]) -> None:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian's package 'chromium'; .ci/run installs it)")
+    from playwright.async_api import async_playwright
+
+    app, _clock, people = reporting
+    async with Console(app) as server, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await (await browser.new_context(accept_downloads=True, locale="vi-VN",
+                                                    viewport={"width": 1100, "height": 800})).new_page()  # fmt: skip
+            base = f"http://localhost:{server.port}"
+            await page.goto(f"{base}/web/tiendo")
+            assert "/web/dangnhap" in page.url and "/web" in await page.inner_text("main")
+
+            await page.goto(f"{base}/web/login/{token_in(await people['tinh'].say('/web'))}")
+            await page.click("button[type=submit]")
+            await page.wait_for_url("**/web/tiendo")
+            assert "Phường Tam Kỳ" in await page.inner_text("#units")
+            await page.select_option("#trangthai", "missing")
+            await page.click("form.filters button[type=submit]")
+            statuses = await page.locator("#units tbody tr td:nth-child(2)").all_inner_texts()
+            assert statuses and all(text.startswith("Chưa nộp") for text in statuses)
+            await screenshot(page, "tien-do")
+            await page.click("#remind")
+            await page.wait_for_selector(".notice")
+            assert "Đã nhắc" in await page.inner_text(".notice")
+
+            await page.click("nav >> text=Duyệt báo cáo")
+            await screenshot(page, "duyet")
+            reports = page.locator("section.report")
+            assert await reports.count() == 2
+            first = reports.nth(0)
+            await first.locator("textarea[name=comment]").fill("Bổ sung số người tham gia")
+            await first.locator("button.secondary").click()
+            await page.wait_for_selector("#notice")
+            assert "Đã trả lại" in await page.inner_text("#notice")
+            await page.locator("section.report").nth(0).locator("form.inline button").click()
+            await page.wait_for_selector("#notice")
+            assert "Đã duyệt" in await page.inner_text("#notice")
+            assert await page.locator("section.report").count() == 0
+
+            await page.click("nav >> text=Hoạt động")  # the list of reported activities
+            await page.fill("input[name=q]", "Chỉ thị")
+            await page.click("form.filters button[type=submit]")
+            assert await page.locator("#activities tbody tr").count() == 2
+            await screenshot(page, "hoat-dong")
+            async with page.expect_download() as downloading:
+                await page.click("#xlsx")
+            download = await downloading.value
+            sheet = load_workbook(io.BytesIO(Path(await download.path()).read_bytes())).active
+            assert sheet is not None and sheet.max_row == 3
+        finally:
+            await browser.close()
+    await app.worker.drain()
+    told = "\n".join(people["mai"].out + people["van"].out)
+    assert "Bổ sung số người tham gia" in told and "đã được duyệt" in told

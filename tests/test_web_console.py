@@ -1,0 +1,103 @@
+"""The web console over real HTTP, in-process: signing in from a /web link (once, within 10 minutes, never by a
+GET), the session cookie's flags and timeouts, CSRF on every form, security headers, every page and action held to
+the person's scope (another unit's report is 404), and a decision made on the web reaching the officer in the chat."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot.app import App
+from storage import web_access
+from storage.models import AuditEntry, Person
+from tests.helpers import Transcript
+from tests.test_reminders import Clock
+from tests.web_client import Console, token_in
+
+
+async def test_sign_in_once_with_flags_headers_and_timeouts(
+    reporting: tuple[App, Clock, dict[str, Transcript]],
+) -> None:
+    app, clock, people = reporting
+    async with Console(app) as web_console:
+        status, _, response = await web_console.request("GET", "/web/tiendo")
+        assert status == 303 and response.headers["Location"] == "/web/dangnhap"
+        token = token_in(await people["tinh"].say("/web"))
+        status, page, response = await web_console.request("GET", f"/web/login/{token}")  # a link preview's GET
+        assert status == 200 and 'name="token"' in page
+        assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none': no script
+        assert response.headers["X-Frame-Options"] == "DENY" and response.headers["Referrer-Policy"] == "no-referrer"
+        _, _, login = await web_console.request("POST", "/web/login", token=token)
+        flags = login.headers["Set-Cookie"].lower()
+        assert "httponly" in flags and "secure" in flags and "samesite=strict" in flags
+        web_console.cookie = re.search(r"caunoi_console=([^;]+)", login.headers["Set-Cookie"]).group(1)  # type: ignore[union-attr]
+        status, page, _ = await web_console.request("GET", "/web/tiendo")
+        assert status == 200 and "Phường Tam Kỳ" in page and "Chờ duyệt" in page
+        assert await web_console.sign_in(token) == 403  # the link worked once
+
+        clock.now += timedelta(minutes=31)  # idle for longer than 30 minutes
+        status, _, _ = await web_console.request("GET", "/web/tiendo")
+        assert status == 303
+
+        late_token = token_in(await people["tinh"].say("/web"))
+        clock.now += timedelta(minutes=11)
+        assert await web_console.sign_in(late_token) == 403  # older than 10 minutes
+        assert "không còn dùng được" in (await web_console.request("POST", "/web/login", token="forged"))[1]
+
+        async with app.db.transaction() as session:
+            officer = await session.scalar(select(Person).where(Person.full_name == "Đỗ Thị Mai"))
+            assert officer is not None
+            officer_token = await web_access.create_link(session, officer, clock.now)
+        assert await web_console.sign_in(officer_token) == 403  # officers use the chat
+        assert "không dùng được" in (await people["mai"].say("/web")).lower() or "vai trò" in people["mai"].out[-1]
+
+
+async def test_pages_and_actions_are_scoped_and_need_csrf(reporting: tuple[App, Clock, dict[str, Transcript]]) -> None:
+    app, _clock, people = reporting
+    async with Console(app) as city, Console(app) as commune:
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert await commune.sign_in(token_in(await people["hv"].say("/web"))) == 303
+        _, queue, _ = await city.request("GET", "/web/duyet")
+        ids = [int(found) for found in re.findall(r'name="report" value="(\d+)"', queue)]
+        assert len(set(ids)) == 2 and "Phường Tam Kỳ" in queue and "Phường Hải Vân" in queue
+        _, their_queue, _ = await commune.request("GET", "/web/duyet")
+        assert "Phường Tam Kỳ" not in their_queue and "Phường Hải Vân" in their_queue
+
+        tam_ky = min(ids)
+        status, _, _ = await city.request("POST", "/web/duyet/quyetdinh", report=str(tam_ky), action="approve")
+        assert status == 403  # no CSRF token
+        csrf = await commune.csrf("/web/duyet")
+        status, page, _ = await commune.request("POST", "/web/duyet/quyetdinh", csrf=csrf, report=str(tam_ky),
+                                                action="approve")  # fmt: skip
+        assert status == 404 and "Phường Tam Kỳ" not in page  # another unit's report: as if there were none
+        status, _, _ = await commune.request("POST", "/web/duyet/quyetdinh", csrf=csrf, report="99999999999999999999",
+                                             action="approve")  # fmt: skip
+        assert status == 404
+
+        csrf = await city.csrf("/web/duyet")
+        before = len(people["mai"].out)
+        status, _, response = await city.request("POST", "/web/duyet/quyetdinh", csrf=csrf, report=str(tam_ky),
+                                                 action="return", comment="Ghi rõ số người tham gia")  # fmt: skip
+        assert status == 303 and "/web/duyet" in response.headers["Location"], response.headers["Location"]
+        await app.worker.drain()
+        assert any("Ghi rõ số người tham gia" in text for text in people["mai"].out[before:]), people["mai"].out[
+            before:
+        ]
+
+        _, activities, _ = await commune.request("GET", "/web/hoatdong")
+        assert "Phường Hải Vân" in activities and "Phường Tam Kỳ" not in activities
+        status, _, download = await city.request("GET", "/web/hoatdong.xlsx?loai=tuyen_truyen")
+        assert status == 200 and "spreadsheetml" in download.headers["Content-Type"]
+        sheet = load_workbook(io.BytesIO(download.body)).active  # type: ignore[attr-defined]
+        assert sheet is not None and sheet.max_row == 3  # a header and the two communes' activities
+        async with app.db.transaction() as session:
+            actions = (await session.scalars(select(AuditEntry.action))).all()
+        assert {"web.signed_in", "periodic.returned", "export.activities"} <= set(actions)
+
+        csrf = await city.csrf("/web/tiendo")
+        status, _, response = await city.request("POST", "/web/dangxuat", csrf=csrf)
+        assert status == 303 and (await city.request("GET", "/web/tiendo"))[0] == 303  # signed out: the session ends
