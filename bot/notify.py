@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.engine.replies import Reply
 from bot.i18n import I18n, i18n_for
 from storage import outbox, schedules
-from storage.models import Person
+from storage.models import ChannelIdentity, Person
 from storage.people import Role
 
 EVERGREEN = 0  # buttons in pushed messages carry screen 0: commands stay valid however old the message is
@@ -44,8 +44,26 @@ async def write(
 
 async def to_admins(session: AsyncSession, build: Callable[[I18n], Reply], now: datetime) -> int:
     """Enqueues ``build(i18n)`` for every administrator (a data request, a bulk export of personal data)."""
-    units = (await session.scalars(select(Person.unit_id).where(Person.role == Role.ADMIN).distinct())).all()
+    units = (
+        await session.scalars(
+            select(Person.unit_id).where(Person.role == Role.ADMIN, Person.deactivated_at.is_(None)).distinct()
+        )
+    ).all()
     return await to_units(session, [unit for unit in units if unit is not None], (Role.ADMIN.value,), build, now)
+
+
+async def to_person(session: AsyncSession, person: Person, build: Callable[[I18n], Reply], now: datetime) -> int:
+    """Enqueues ``build(i18n)`` for one person, on the messenger they used last (if it can reach them)."""
+    account = (await session.execute(
+        select(ChannelIdentity.channel, ChannelIdentity.chat_id, ChannelIdentity.id)
+        .where(ChannelIdentity.person_id == person.id, ChannelIdentity.unreachable_at.is_(None))
+        .order_by(ChannelIdentity.last_seen_at.desc()).limit(1)
+    )).first()  # fmt: skip
+    if account is None:
+        return 0
+    payload = build(i18n_for(person.language)).to_json()
+    await outbox.enqueue(session, [outbox.Outgoing(account[0], account[1], account[2], payload)], now)
+    return 1
 
 
 def is_quiet(settings: Settings, local: datetime) -> bool:

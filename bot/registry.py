@@ -35,6 +35,7 @@ class Runtime(Protocol):
     settings: Settings
     cipher: Cipher
     clock: Callable[[], datetime]
+    registry: Registry
 
 
 CommandHandler = Callable[[Ctx, str], Awaitable[None]]

@@ -29,6 +29,9 @@ class Router:
         if event.membership is not None:  # nothing to answer; unblocking needs nothing more (every update is reachable)
             if event.membership == "left":  # blocked: as a 403 would, but before any failed send
                 await mark_unreachable(ctx.session, event.channel, event.chat_id, ctx.now, "blocked the bot")
+        elif ctx.person is not None and ctx.person.deactivated_at is not None:
+            ctx.say(ctx.t("Your account was deactivated, so Cầu Nối no longer takes your reports; what you reported is "
+                          "kept. If this is a mistake, ask the Front committee above you."))  # fmt: skip
         elif event.callback is not None:
             await self._on_callback(ctx, event.callback)
         elif event.command is not None:

@@ -109,7 +109,8 @@ async def recipients(
             select(Person.id, Person.unit_id, ChannelIdentity.channel, ChannelIdentity.chat_id, ChannelIdentity.id,
                    Person.language, ChannelIdentity.unreachable_at)
             .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-            .where(Person.unit_id.in_(ids[start : start + 500]), Person.role.in_(roles))
+            .where(Person.unit_id.in_(ids[start : start + 500]), Person.role.in_(roles),
+                   Person.deactivated_at.is_(None))
             .order_by(Person.id, ChannelIdentity.unreachable_at.is_(None).desc(), ChannelIdentity.last_seen_at.desc(),
                       ChannelIdentity.id)
         )  # fmt: skip

@@ -84,3 +84,39 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
     await app.worker.drain()
     told = "\n".join(people["mai"].out + people["van"].out)
     assert "Bổ sung số người tham gia" in told and "đã được duyệt" in told
+
+
+async def test_an_admin_moves_one_officer_and_deactivates_another(
+    reporting: tuple[App, Clock, dict[str, Transcript]],
+) -> None:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian's package 'chromium'; .ci/run installs it)")
+    from playwright.async_api import async_playwright
+
+    from storage.people import Role
+    from tests.helpers import DA_NANG, HAI_VAN, member
+
+    app, _clock, people = reporting
+    admin = await member(app, "quan", unit_code=DA_NANG, role=Role.ADMIN, name="Quản Trị")
+    async with Console(app) as server, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await (await browser.new_context(locale="vi-VN", viewport={"width": 1300, "height": 800})).new_page()
+            await page.goto(f"http://localhost:{server.port}/web/login/{token_in(await admin.say('/web'))}")
+            await page.click("button[type=submit]")
+            await page.click("nav >> text=Cán bộ")
+            mai = page.locator("#people tr", has_text="Đỗ Thị Mai")
+            await mai.locator("form.move input[name=unit]").fill(HAI_VAN)
+            await mai.locator("form.move button").click()
+            await page.wait_for_selector("#notice")
+            van = page.locator("#people tr", has_text="Phan Văn Vân")
+            await van.locator("button", has_text="Ngừng hoạt động").click()
+            await page.wait_for_selector("#notice")
+            assert "đã ngừng" in await page.locator("#people tr", has_text="Phan Văn Vân").inner_text()
+            await screenshot(page, "can-bo")
+        finally:
+            await browser.close()
+    await app.worker.drain()
+    assert "Từ nay anh/chị báo cáo cho Phường Hải Vân" in "\n".join(people["mai"].out)
+    assert "ngừng hoạt động nên Cầu Nối không nhận báo cáo" in await people["van"].say("/baocao")
+    assert "loại nào" in await people["mai"].say("/baocao")

@@ -98,6 +98,21 @@ async def test_pages_and_actions_are_scoped_and_need_csrf(reporting: tuple[App, 
             actions = (await session.scalars(select(AuditEntry.action))).all()
         assert {"web.signed_in", "periodic.returned", "export.activities"} <= set(actions)
 
+        async with app.db.transaction() as session:
+            mai_id = await session.scalar(select(Person.id).where(Person.full_name == "Đỗ Thị Mai"))
+        csrf = await commune.csrf("/web/canbo")
+        _, their_people, _ = await commune.request("GET", "/web/canbo")
+        assert "Phan Văn Vân" in their_people and "Đỗ Thị Mai" not in their_people
+        status, _, _ = await commune.request("POST", "/web/canbo/thaydoi", csrf=csrf, person=str(mai_id),
+                                             action="deactivate")  # fmt: skip
+        assert status == 404  # not a person of their units
+        csrf = await city.csrf("/web/canbo")
+        status, _, _ = await city.request("POST", "/web/canbo/thaydoi", csrf=csrf, person=str(mai_id), action="role",
+                                          role="admin")  # fmt: skip
+        assert status == 404  # a supervisor gives no roles
+        async with app.db.transaction() as session:
+            assert (await session.get(Person, mai_id)).deactivated_at is None  # type: ignore[union-attr]
+
         csrf = await city.csrf("/web/tiendo")
         status, _, response = await city.request("POST", "/web/dangxuat", csrf=csrf)
         assert status == 303 and (await city.request("GET", "/web/tiendo"))[0] == 303  # signed out: the session ends

@@ -30,6 +30,7 @@ from storage.units import Scope
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class WebCtx:
     query: Mapping[str, str]
     form: Mapping[str, str] = field(default_factory=dict)
     wake_outbox: Callable[[], None] = lambda: None
+    registry: Registry | None = None
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)
@@ -201,7 +203,8 @@ class WebConsole:
                 ctx = WebCtx(session=session, person=person, i18n=i18n, scope=scope_of(person),
                              settings=self.app.settings, now=now, today=now.astimezone(self.app.pipeline.zone).date(),
                              csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
-                             form={k: str(v) for k, v in form.items()}, wake_outbox=self.app.worker.wake)  # fmt: skip
+                             form={k: str(v) for k, v in form.items()}, wake_outbox=self.app.worker.wake,
+                             registry=self.app.registry)  # fmt: skip
                 try:
                     result = await page.handler(ctx)
                 except NotFound:

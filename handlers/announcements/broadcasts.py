@@ -57,6 +57,7 @@ class Target:
 async def recipients(session: AsyncSession, audience: Audience) -> list[Target]:
     """The people in the audience, each with the account to write to (None when every account blocked the bot)."""
     query = select(Person.id, Person.language).join(Unit, Unit.id == Person.unit_id)
+    query = query.where(Person.deactivated_at.is_(None))  # someone who left hears no more announcements
     if audience.unit_id is not None:
         query = query.where(Scope(audience.unit_id, subtree=True).clause(Person.unit_id))
     if audience.level:

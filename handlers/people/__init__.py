@@ -4,9 +4,9 @@ rights over personal data."""
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.people import cli, common, console_link, onboarding, privacy
+from handlers.people import cli, common, console_link, onboarding, privacy, staff, web_pages
 
 
 def register(registry: Registry) -> None:
-    for module in (onboarding, common, cli, privacy, console_link):
+    for module in (onboarding, common, cli, privacy, console_link, staff, web_pages):
         module.register(registry)

@@ -52,11 +52,10 @@ async def cli_serve(app: Runtime | None, args: argparse.Namespace) -> None:
 
 def register(registry: Registry) -> None:
     registry.add_command(Command("web", web_command, N_("Sign in to the web console"), roles=SUPERVISING))
-    registry.cli_groups["web"] = "the web console for supervisors and admins"
-    registry.cli_verbs[("web", "link")] = CliVerb(
+    registry.add_cli_group("web", "the web console for supervisors and admins")
+    registry.add_cli(CliVerb(
         "web", "link", "print a one-time sign-in link for a supervising officer or admin", cli_link,
         lambda parser: parser.add_argument("--person", required=True, help="the person's id"),
-    )  # fmt: skip
-    registry.cli_verbs[("web", "serve")] = CliVerb(
-        "web", "serve", "serve the web console alone (CAUNOI_WEBHOOK_HOST/PORT)", cli_serve, database=False
-    )
+    ))  # fmt: skip
+    registry.add_cli(CliVerb("web", "serve", "serve the web console alone (CAUNOI_WEBHOOK_HOST/PORT)", cli_serve,
+                             database=False))  # fmt: skip

@@ -1,4 +1,5 @@
-"""The web console: one-time sign-in links and sessions (token hashes only).
+"""The web console: one-time sign-in links and sessions (token hashes only); and a person's deactivation (someone who
+left keeps their records but no longer uses the bot).
 
 Revision ID: 0012
 Revises: 0011
@@ -46,8 +47,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_sessions_person_id"), ["person_id"], unique=False)
+    with op.batch_alter_table("people") as batch_op:
+        batch_op.add_column(sa.Column("deactivated_at", storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people") as batch_op:
+        batch_op.drop_column("deactivated_at")
     op.drop_table("web_sessions")
     op.drop_table("web_links")
