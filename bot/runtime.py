@@ -96,12 +96,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             "the other."
         )
     tune_gc()
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, stop.set)
+    stop = stop or _stop_on_signals()
     tasks = _background(app, stop, downloads, deliver=delivering)
     alive.extend(tasks[:1] if delivering else [])
     runner = web.AppRunner(site, access_log=None) if listening else None
@@ -140,6 +135,16 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await app.close()
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM, for a process that owns its loop (the tests pass their own event)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
 async def serve_console(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """``caunoi web serve``: the web console (and /healthz, /metrics) alone, for an instance apart from the bot's;
     what it queues (reminders, notices) is delivered by a ``caunoi run`` on the same database."""
@@ -149,12 +154,7 @@ async def serve_console(settings: Settings, stop: asyncio.Event | None = None) -
     observability.add_routes(site, app, lambda: True, token)
     WebConsole(app).add_routes(site)
     await app.migrate()
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, stop.set)
+    stop = stop or _stop_on_signals()
     runner = web.AppRunner(site, access_log=None)
     try:
         await runner.setup()

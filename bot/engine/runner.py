@@ -196,8 +196,7 @@ class FormRunner:
     async def _on_photo_step(self, state: dict[str, Any], step: Step, event: Input, key: str, words: str) -> Outcome:
         photos = list(state["answers"].get(step.name) or [])
         if event.photo is not None:
-            photos.append({"channel": self.env.channel, "ref": event.photo})
-            state["answers"][step.name] = photos
+            photos = self._add_photo(state, step, event.photo)
             if self._buttons:
                 text = self.t("Photo {count} received. Send more, or press “Done”.", count=len(photos))
             else:
@@ -211,6 +210,11 @@ class FormRunner:
         if self._buttons:
             raise InvalidInput(N_("Please send a photo, or press “Done” when you have sent them all."))
         raise InvalidInput(N_("Please send a photo, or type “done” when you have sent them all."))
+
+    def _add_photo(self, state: dict[str, Any], step: Step, ref: str) -> list[dict[str, str]]:
+        photos = [*(state["answers"].get(step.name) or []), {"channel": self.env.channel, "ref": ref}]
+        state["answers"][step.name] = photos
+        return photos
 
     async def _parse(self, state: dict[str, Any], step: Step, text: str) -> Any:
         env = self.env
@@ -382,9 +386,7 @@ class FormRunner:
             photos_step = next((s for s in self.form.visible(state["answers"]) if s.kind is Kind.PHOTOS), None)
             if photos_step is None:
                 raise InvalidInput(N_("A photo is not the answer to this question; photos come later in the form."))
-            photos = list(state["answers"].get(photos_step.name) or [])
-            photos.append({"channel": self.env.channel, "ref": event.photo})
-            state["answers"][photos_step.name] = photos
+            photos = self._add_photo(state, photos_step, event.photo)
             return Outcome([self._details(state, self.t("Photo {count} received.", count=len(photos)))])
         if key == "o0" or words in MORE_WORDS or words == "1":
             more = True

@@ -10,7 +10,6 @@ stored (``storage.web_access``).
 from __future__ import annotations
 
 import hmac
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,8 +30,6 @@ from storage.units import Scope
 if TYPE_CHECKING:
     from bot.app import App
     from bot.registry import Registry
-
-log = logging.getLogger(__name__)
 
 COOKIE = "caunoi_console"
 IDLE = timedelta(minutes=30)
@@ -67,7 +64,6 @@ class WebCtx:
     csrf: str
     query: Mapping[str, str]
     form: Mapping[str, str] = field(default_factory=dict)
-    wake_outbox: Callable[[], None] = lambda: None
     registry: Registry | None = None
 
     def t(self, message: str, /, **params: Any) -> str:
@@ -203,8 +199,7 @@ class WebConsole:
                 ctx = WebCtx(session=session, person=person, i18n=i18n, scope=scope_of(person),
                              settings=self.app.settings, now=now, today=now.astimezone(self.app.pipeline.zone).date(),
                              csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
-                             form={k: str(v) for k, v in form.items()}, wake_outbox=self.app.worker.wake,
-                             registry=self.app.registry)  # fmt: skip
+                             form={k: str(v) for k, v in form.items()}, registry=self.app.registry)  # fmt: skip
                 try:
                     result = await page.handler(ctx)
                 except NotFound:

@@ -35,9 +35,9 @@ async def list_people(app: Runtime | None, args: argparse.Namespace) -> None:
               f" · last seen {last}{state}")  # fmt: skip
 
 
-async def _person(app: Runtime, session: object, text: str) -> Person:
+async def _person(session: AsyncSession, text: str) -> Person:
     wanted = record_id(str(text))
-    person = await session.get(Person, wanted) if wanted is not None else None  # type: ignore[attr-defined]
+    person = await session.get(Person, wanted) if wanted is not None else None
     if person is None:
         raise ValueError(f"no person #{text}")
     return person
@@ -89,7 +89,7 @@ async def apply(session: AsyncSession, registry: Registry, person: Person, actio
 async def change(app: Runtime | None, args: argparse.Namespace) -> None:
     assert app is not None
     async with app.db.transaction() as session:
-        person = await _person(app, session, args.person)
+        person = await _person(session, args.person)
         unit = await require(session, args.unit) if args.action == "move" else None
         role = Role(args.role) if args.action == "role" else None
         await apply(session, app.registry, person, args.action, now=app.clock(), unit=unit, role=role)

@@ -4,6 +4,7 @@ a role — through the same ``staff.apply`` as ``caunoi people``."""
 
 from __future__ import annotations
 
+from aiohttp import web
 from sqlalchemy import select
 from yarl import URL
 
@@ -34,7 +35,7 @@ async def people_page(ctx: WebCtx) -> Page:
     }, N_("Officers"))  # fmt: skip
 
 
-async def people_change(ctx: WebCtx) -> object:
+async def people_change(ctx: WebCtx) -> web.StreamResponse:
     person = await staff.in_scope(ctx.session, ctx.scope, record_id(ctx.form.get("person", "")))
     action = ctx.form.get("action", "")
     if person is None or person.id == ctx.person.id or action not in ("move", "role", "deactivate", "reactivate"):
@@ -58,5 +59,5 @@ async def people_change(ctx: WebCtx) -> object:
 def register(registry: Registry) -> None:
     registry.web_pages += [
         WebPage("canbo", people_page, menu=N_("Officers"), rank=40),
-        WebPage("canbo/thaydoi", people_change, method="POST"),  # type: ignore[arg-type]
+        WebPage("canbo/thaydoi", people_change, method="POST"),
     ]

@@ -70,6 +70,16 @@ def _open_until(ctx: Ctx, report: ActivityReport) -> date | None:
     return report.created_at.astimezone(VIETNAM).date() + timedelta(days=days)
 
 
+def _still_open(ctx: Ctx, report: ActivityReport) -> bool:
+    """Whether the reporter may still correct the report (said to them when not)."""
+    until = _open_until(ctx, report)
+    if until is not None and ctx.today <= until:
+        return True
+    ctx.say(ctx.t("Report #{id} can no longer be corrected here; ask the Front committee above you if it must "
+                  "change.", id=report.id))  # fmt: skip
+    return False
+
+
 async def show_report(ctx: Ctx, text: str) -> None:
     report = await _own(ctx, text)
     if report is None:
@@ -112,10 +122,7 @@ async def start_correction(ctx: Ctx, text: str) -> None:
     report = await _own(ctx, text)
     if report is None:
         return
-    until = _open_until(ctx, report)
-    if until is None or ctx.today > until:
-        ctx.say(ctx.t("Report #{id} can no longer be corrected here; ask the Front committee above you if it must "
-                      "change.", id=report.id))  # fmt: skip
+    if not _still_open(ctx, report):
         return
     await ctx.services.start_form(ctx, "activity", answers=activities.answers_of(report),
                                   extra={CORRECTING: report.id, "details": False})  # fmt: skip
@@ -127,10 +134,7 @@ async def save_correction(ctx: Ctx, report_id: int, answers: dict[str, Any], for
     report = await _own(ctx, str(report_id))
     if report is None:
         return
-    until = _open_until(ctx, report)
-    if until is None or ctx.today > until:
-        ctx.say(ctx.t("Report #{id} can no longer be corrected here; ask the Front committee above you if it must "
-                      "change.", id=report.id))  # fmt: skip
+    if not _still_open(ctx, report):
         return
     old_date = report.activity_date
     assert ctx.person is not None

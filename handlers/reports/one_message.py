@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.engine import spoken_numbers
 from bot.engine.countries import country_by_name, parse_country
 from bot.engine.errors import InvalidInput
 from bot.engine.parsers import count_note, parse_count, parse_date, parse_money
@@ -209,13 +208,13 @@ def _money(tokens: Sequence[_Token]) -> tuple[int | None, list[tuple[int, int]]]
 
 
 def _spoken_money(phrase: str) -> int | None:
+    """The longest tail of the words before "triệu"/"nghìn" that reads as an amount ("vận động được hai mươi triệu")."""
     words = phrase.split()
     for begin in range(len(words)):
         try:
-            value = parse_money(" ".join(words[begin:]))
+            return parse_money(" ".join(words[begin:])) or None
         except InvalidInput:
             continue
-        return value if spoken_numbers.read(words[begin:]) is not None or value else None
     return None
 
 
