@@ -214,7 +214,7 @@ async def test_the_typing_hint_is_short_once_and_whole_on_request() -> None:
     (second,) = await screens(r, state, Input(text="1"))
     assert second.typed_hint == ""
     (helped,) = await screens(r, state, Input(text="?"))
-    assert "“back” to go back" in helped.typed_hint and "“cancel” to cancel" in helped.typed_hint
+    assert "“back” to go back" in helped.text and "“cancel” to cancel" in helped.text  # in the text: Telegram too
     (after_mistake,) = await screens(r, state, Input(text="abc"))
     assert after_mistake.text.startswith("⚠️") and after_mistake.typed_hint == ""  # the warning says what is wanted
 

@@ -159,9 +159,8 @@ class FormRunner:
             return Outcome([self._enter_cancel(state)])
         if key == "back" or words in BACK_WORDS:
             return Outcome(await self._back(state))
-        if words in HELP_WORDS:
-            state["hint_full"] = True
-            return Outcome([await self._ask(state, step, "")])
+        if words in HELP_WORDS:  # in the text, not the typing hint: Telegram shows no hint, and "?" must answer there
+            return Outcome([await self._ask(state, step, "ℹ️ " + self._words_help(step))])
         if key == "keep" or (words in KEEP_WORDS and step.name in state["answers"]):
             return Outcome(await self._accept(state, step, state["answers"].get(step.name)))
         if key == "skip" or words in SKIP_WORDS:
@@ -340,15 +339,17 @@ class FormRunner:
         return step.applies(state["answers"]) or any(c.step not in state["done"] for c in step.when)
 
     def _hint(self, state: dict[str, Any], step: Step) -> str:
-        """What can be typed: a short line on the form's first screen, every word on "?"; other screens carry none,
-        so each question stays short (a mistake's own message says what is wanted)."""
-        full = state.pop("hint_full", False)
-        if state.get("hinted") and not full:
+        """A short line on the form's first screen saying what can be typed and that "?" says the rest; other
+        screens carry none, so each question stays short (a mistake's own message says what is wanted)."""
+        if state.get("hinted"):
             return ""
         state["hinted"] = True
-        if not full:
-            return self.t("Type a number or a name; “?” for help.") if state["shown"] else self.t("Type “?” for help.")
-        prefix = self.t("Type the number of your choice, or its name.") + " " if state["shown"] else ""
+        return self.t("Type a number or a name; “?” for help.") if state["shown"] else self.t("Type “?” for help.")
+
+    def _words_help(self, step: Step) -> str:
+        """Every word this question takes besides its answer: the answer to "?"."""
+        shows_choices = step.kind in (Kind.CHOICE, Kind.DATE)  # the steps that list options (dates: today, yesterday)
+        prefix = self.t("Type the number of your choice, or its name.") + " " if shows_choices else ""
         words = [self.t("“back” to go back")]
         if not step.required:
             words.append(self.t("“skip” to skip"))
