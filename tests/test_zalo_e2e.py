@@ -63,7 +63,8 @@ def assert_plain(zalo: FakeZalo) -> None:
     assert not zalo.errors, zalo.errors
     for message in zalo.sent:
         assert 1 <= len(message.text) <= 2000
-        assert not re.search(r"</?[a-z]+>|\*\*|__|&lt;|&amp;", message.text), message.text
+        words = re.sub(r"https?://\S+", "", message.text)  # a link's random name may hold "__": it is not markup
+        assert not re.search(r"</?[a-z]+>|\*\*|__|&lt;|&amp;", words), message.text
     assert all(set(params) <= {"chat_id", "text", "timeout", "url", "secret_token"} for _, params in zalo.calls)
 
 
