@@ -22,6 +22,7 @@ from bot.engine.runner import OptionsSource, Validator
 from storage.units import Scope
 
 if TYPE_CHECKING:
+    from bot.web.api import ApiEndpoint
     from bot.web.console import WebPage
     from storage.crypto import Cipher
     from storage.db import Database
@@ -114,6 +115,7 @@ class Registry:
     typed: list[Callable[[Ctx, str], Awaitable[bool]]] = field(default_factory=list)  # words outside forms: "xong 2"
     photos: list[Callable[[Ctx, str, str | None], Awaitable[bool]]] = field(default_factory=list)  # (ref, caption)
     web_pages: list[WebPage] = field(default_factory=list)  # the web console's pages, by the area owning the data
+    api_endpoints: list[ApiEndpoint] = field(default_factory=list)  # the data API's endpoints, likewise
     more_lines: dict[str, list[MoreLines]] = field(default_factory=dict)  # screen ("progress", "todo") → parts
 
     def add_command(self, command: Command) -> None:

@@ -22,6 +22,7 @@ from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
 from bot.registry import Job
+from bot.web.api import DataApi
 from bot.web.console import WebConsole
 from storage import retention
 from storage.conversations import prune_processed
@@ -67,6 +68,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     if downloads.enabled:
         downloads.add_route(site)
         WebConsole(app).add_routes(site)  # the console's links are built on CAUNOI_PUBLIC_URL too
+        DataApi(app).add_routes(site)
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     if bot is not None:
         app.add_sender(TelegramSender(bot, settings))
@@ -153,6 +155,7 @@ async def serve_console(settings: Settings, stop: asyncio.Event | None = None) -
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     observability.add_routes(site, app, lambda: True, token)
     WebConsole(app).add_routes(site)
+    DataApi(app).add_routes(site)
     await app.migrate()
     stop = stop or _stop_on_signals()
     runner = web.AppRunner(site, access_log=None)

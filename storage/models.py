@@ -140,6 +140,7 @@ class ActivityReport(Base):
     """One activity an officer reported; ``draft_key`` makes a double confirm save it once."""
 
     __tablename__ = "activity_reports"
+    __table_args__ = (Index("ix_activity_reports_kind_date", "kind_code", "activity_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_key: Mapped[str] = mapped_column(String(36), unique=True)
@@ -531,3 +532,19 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     agent: Mapped[str] = mapped_column(String(255), default="")
+
+
+class ApiToken(Base):
+    """A person's token for the read-only data API (Power Query, Power BI, scripts): only its hash is kept; it reads
+    what its person may read, and ends when revoked, when it expires, or when the person stops supervising."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

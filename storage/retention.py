@@ -9,6 +9,7 @@
 | a messenger link code | until used or expired | removed |
 | a web console sign-in link | until used or expired | removed |
 | a web console session | until it ends (signed out, revoked, 30 minutes idle or 12 hours) and 30 days more | removed |
+| a data API token | until revoked or expired (365 days), or its person leaves, and 30 days more | removed |
 | a message's text | until delivered, given up, or its person unreachable | emptied (``storage.outbox``) |
 | processed-update keys | ``CAUNOI_PROCESSED_UPDATE_RETENTION_DAYS`` (14) | removed (``storage.conversations``) |
 | generated files behind download links | their link's lifetime | removed (``bot.downloads``) |
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Conversation, LinkCode, OverseasImport, Plan, WebLink, WebSession
+from storage.models import ApiToken, Conversation, LinkCode, OverseasImport, Plan, WebLink, WebSession
 
 DRAFT_DAYS = 30
 STAGED_IMPORT_DAYS = 2
@@ -82,5 +83,8 @@ async def sweep(session: AsyncSession, now: datetime) -> Swept:
     swept.link_codes += (await session.execute(
         delete(WebSession).where(or_(WebSession.revoked_at < ended, WebSession.expires_at < ended,
                                      WebSession.last_seen_at < ended))
+    )).rowcount  # fmt: skip
+    swept.link_codes += (await session.execute(
+        delete(ApiToken).where(or_(ApiToken.revoked_at < ended, ApiToken.expires_at < ended))
     )).rowcount  # fmt: skip
     return swept

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import web_access
+from storage import api_tokens, web_access
 from storage.models import ActivityReport, ChannelIdentity, Person, Unit
 from storage.people import Role
 from storage.units import Scope
@@ -60,15 +60,17 @@ async def move(session: AsyncSession, person: Person, unit: Unit) -> None:
 
 
 async def set_role(session: AsyncSession, person: Person, role: Role, now: datetime) -> None:
-    """A new role; a person no longer supervising loses their web sessions."""
+    """A new role; a person no longer supervising loses their web sessions and API tokens."""
     person.role = role.value
     if role is Role.OFFICER:
         await web_access.revoke(session, person.id, now)
+        await api_tokens.revoke(session, person.id, now)
 
 
 async def deactivate(session: AsyncSession, person: Person, now: datetime) -> None:
     person.deactivated_at = now
     await web_access.revoke(session, person.id, now)
+    await api_tokens.revoke(session, person.id, now)
 
 
 async def reactivate(session: AsyncSession, person: Person) -> None:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import App
 from storage import web_access
-from storage.models import AuditEntry, Person
-from tests.helpers import Transcript
+from storage.models import ActivityReport, AuditEntry, Person
+from tests.helpers import TAM_KY, Transcript
 from tests.test_reminders import Clock
 from tests.web_client import Console, token_in
 
@@ -116,3 +116,38 @@ async def test_pages_and_actions_are_scoped_and_need_csrf(reporting: tuple[App, 
         csrf = await city.csrf("/web/tiendo")
         status, _, response = await city.request("POST", "/web/dangxuat", csrf=csrf)
         assert status == 303 and (await city.request("GET", "/web/tiendo"))[0] == 303  # signed out: the session ends
+
+
+async def test_activities_pages_follow_one_another_and_filter(
+    reporting: tuple[App, Clock, dict[str, Transcript]],
+) -> None:
+    """Keyset pages: walking "Trang sau" shows every activity once, newest first, even when the one-day ties run
+    across a page's end; the country filter takes a name as officers write it, the unit filter a subtree."""
+    app, _clock, people = reporting
+    async with app.db.transaction() as session:
+        mai = await session.scalar(select(Person).where(Person.full_name == "Đỗ Thị Mai"))
+        assert mai is not None
+        for number in range(130):
+            session.add(ActivityReport(
+                draft_key=f"bulk-{number}", unit_id=mai.unit_id, reporter_id=mai.id, kind_code="giao_luu_huu_nghi",
+                activity_date=date(2026, 5, 1 + number % 20), title=f"Giao lưu số {number}", participants=10,
+                partner_country="LA" if number % 3 == 0 else "KH", form_name="activity", form_version=2,
+            ))  # fmt: skip
+    async with Console(app) as city, Console(app) as commune:
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert await commune.sign_in(token_in(await people["hv"].say("/web"))) == 303
+        seen: list[tuple[str, int]] = []
+        path: str | None = "/web/hoatdong?loai=giao_luu_huu_nghi"
+        while path:
+            _, page, _ = await city.request("GET", path.replace("&amp;", "&"))
+            seen += [(day, int(number)) for number, day in re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", page)]
+            found = re.search(r'<a href="([^"]+)" id="next-page">', page)
+            path = found.group(1) if found else None
+        assert len(seen) == 130 and len({number for _, number in seen}) == 130
+        assert "130 hoạt động" in (await city.request("GET", "/web/hoatdong?loai=giao_luu_huu_nghi"))[1]
+        _, laos, _ = await city.request("GET", "/web/hoatdong?loai=giao_luu_huu_nghi&quocgia=L%C3%A0o")
+        assert "44 hoạt động" in laos  # 0, 3, … 129
+        _, tam_ky, _ = await city.request("GET", f"/web/hoatdong?donvi={TAM_KY}")
+        assert "Phường Hải Vân" not in tam_ky and "Giao lưu số" in tam_ky
+        _, theirs, _ = await commune.request("GET", f"/web/hoatdong?donvi={TAM_KY}")
+        assert "0 hoạt động" in theirs and "Giao lưu số" not in theirs  # another subtree's unit: nothing

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.config import Settings
+from bot.web.api import DataApi
 from bot.web.console import WebConsole
 from storage.people import Role
 from tests.helpers import DA_NANG, HAI_VAN, Transcript, activity_lines, free_port, member
@@ -19,8 +20,8 @@ from tests.test_reminders import Clock, season
 
 
 class Console:
-    """The console's web server on a free port, and a browser-like client that keeps its cookie by hand (aiohttp's
-    jar would not send a Secure cookie over plain http; browsers do for localhost)."""
+    """The console's web server (and the data API) on a free port, and a browser-like client that keeps its cookie
+    by hand (aiohttp's jar would not send a Secure cookie over plain http; browsers do for localhost)."""
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -28,6 +29,7 @@ class Console:
         self.cookie = ""
         self.site = web.Application()
         WebConsole(app).add_routes(self.site)
+        DataApi(app).add_routes(self.site)
 
     async def __aenter__(self) -> Console:
         self.runner = web.AppRunner(self.site)
@@ -47,6 +49,13 @@ class Console:
             body = await response.read()
             response.body = body  # type: ignore[attr-defined]
             return response.status, body.decode("utf-8", "replace") if b"<" in body[:200] else "", response
+
+    async def api(self, path: str, token: str | None) -> tuple[int, aiohttp.ClientResponse]:
+        """A data API call with a bearer token (the body is in ``response.body``)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.get(f"http://127.0.0.1:{self.port}{path}", headers=headers) as response:
+            response.body = await response.read()  # type: ignore[attr-defined]
+            return response.status, response
 
     async def sign_in(self, token: str) -> int:
         status, _, response = await self.request("POST", "/web/login", token=token)

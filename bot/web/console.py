@@ -65,6 +65,7 @@ class WebCtx:
     query: Mapping[str, str]
     form: Mapping[str, str] = field(default_factory=dict)
     registry: Registry | None = None
+    web_session_id: int | None = None
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)
@@ -199,7 +200,8 @@ class WebConsole:
                 ctx = WebCtx(session=session, person=person, i18n=i18n, scope=scope_of(person),
                              settings=self.app.settings, now=now, today=now.astimezone(self.app.pipeline.zone).date(),
                              csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
-                             form={k: str(v) for k, v in form.items()}, registry=self.app.registry)  # fmt: skip
+                             form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
+                             web_session_id=web_session.id)  # fmt: skip
                 try:
                     result = await page.handler(ctx)
                 except NotFound:

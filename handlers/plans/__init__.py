@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.plans import chat, cli, tasks
+from handlers.plans import api, chat, cli, tasks
 
 
 def register(registry: Registry) -> None:
     chat.register(registry)
     cli.register(registry)
     tasks.register(registry)
+    api.register(registry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.registry import Registry
 from handlers.reports import (
     activity,
+    api,
     cli,
     my_reports,
     periodic,
@@ -14,6 +15,7 @@ from handlers.reports import (
     schedule_admin,
     summary,
     web_pages,
+    web_unit,
 )
 
 
@@ -29,5 +31,7 @@ def register(registry: Registry) -> None:
         reminders,
         cli,
         web_pages,
+        web_unit,
+        api,
     ):
         module.register(registry)

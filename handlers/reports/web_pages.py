@@ -9,9 +9,11 @@ from datetime import date
 
 from aiohttp import web
 from openpyxl import Workbook
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from yarl import URL
 
+from bot.engine.countries import parse_country
+from bot.engine.errors import InvalidInput
 from bot.i18n import N_
 from bot.registry import Registry
 from bot.web.console import NotFound, Page, WebCtx, WebPage, see_other
@@ -22,6 +24,7 @@ from storage import audit, schedules
 from storage.models import ActivityKind, ActivityReport, PeriodicReport, ReportSchedule, Unit
 from storage.periods import Period, parse_period
 from storage.text import fold, inert, record_id
+from storage.units import Scope
 
 STATUSES = {
     "missing": N_("Not submitted"),
@@ -33,6 +36,7 @@ WORKBOOK_COLUMNS = (N_("Report"), N_("Unit code"), N_("Unit"), N_("Date"), N_("K
                     N_("Partner country"), N_("Participants"), N_("Foreigners / overseas Vietnamese"),
                     N_("Money or goods mobilised"))  # fmt: skip
 ACTIVITIES_PAGE = 50
+COUNT_CAP = 10_000  # counted exactly up to here ("more than 10,000" beyond): a count is a scan
 EXPORT_LIMIT = 100_000  # rows in one workbook; the CLI exports everything
 
 
@@ -69,7 +73,7 @@ async def progress_page(ctx: WebCtx) -> Page:
             report = reports.get(unit.id)
             status = report.status if report is not None else "missing"
             counts[status] += 1
-            rows.append({"unit": unit.name, "status": status, "label": ctx.t(STATUSES[status]),
+            rows.append({"unit": unit.name, "unit_id": unit.id, "status": status, "label": ctx.t(STATUSES[status]),
                          "sent": report.submitted_at if report else None, "late": bool(report and report.late),
                          "report_id": report.id if report else None})  # fmt: skip
     wanted = ctx.query.get("trangthai", "")
@@ -152,10 +156,12 @@ async def review_decide(ctx: WebCtx) -> web.StreamResponse:
     return see_other(str(URL("/web/duyet").with_query({"thongbao": notice})))
 
 
-def _activity_filters(ctx: WebCtx) -> tuple[list[object], dict[str, str]]:
+async def _activity_filters(ctx: WebCtx) -> tuple[list[object], dict[str, str]]:
+    """The page's filters as SQL: dates, kind, partner country, a unit's subtree, words; ``shown`` keeps what was
+    understood (a malformed date is dropped, not an error)."""
     query = ctx.query
     where: list[object] = [ctx.scope.clause(ActivityReport.unit_id)]
-    shown = {name: query.get(name, "") for name in ("tu", "den", "loai", "q")}
+    shown = {name: query.get(name, "").strip()[:100] for name in ("tu", "den", "loai", "quocgia", "donvi", "q")}
     for name, column_test in (
         ("tu", ActivityReport.activity_date.__ge__),
         ("den", ActivityReport.activity_date.__le__),
@@ -167,36 +173,67 @@ def _activity_filters(ctx: WebCtx) -> tuple[list[object], dict[str, str]]:
             shown[name] = ""
     if shown["loai"]:
         where.append(ActivityReport.kind_code == shown["loai"])
-    if words := shown["q"].strip()[:100]:
+    if shown["quocgia"]:
+        try:
+            where.append(ActivityReport.partner_country == parse_country(shown["quocgia"]))
+        except InvalidInput:
+            where.append(false())  # a country nobody reports with
+    if shown["donvi"]:
+        unit_id = await ctx.session.scalar(
+            select(Unit.id).where(Unit.code == shown["donvi"], ctx.scope.clause(Unit.id))
+        )
+        where.append(Scope(unit_id, subtree=True).clause(ActivityReport.unit_id) if unit_id else false())
+    if words := shown["q"]:
         like = f"%{words}%"
         where.append(or_(ActivityReport.title.ilike(like), ActivityReport.place.ilike(like),
                          ActivityReport.description.ilike(like)))  # fmt: skip
     return where, shown
 
 
+def _cursor(raw: str) -> tuple[date, int] | None:
+    """``sau=2026-06-01.123``: the page after the row of that date and id (keyset paging: the 1,000th page costs
+    what the first does, and a report saved meanwhile moves no row to another page)."""
+    day, _, number = raw.partition(".")
+    try:
+        return date.fromisoformat(day), int(number)
+    except ValueError:
+        return None
+
+
 async def activities_page(ctx: WebCtx) -> Page:
-    where, shown = _activity_filters(ctx)
-    page = max(int(ctx.query.get("trang", "1")), 1) if ctx.query.get("trang", "1").isdecimal() else 1
-    total = await ctx.session.scalar(select(func.count()).select_from(ActivityReport).where(*where))
+    where, shown = await _activity_filters(ctx)
+    counted = select(ActivityReport.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = await ctx.session.scalar(select(func.count()).select_from(counted)) or 0
+    query = select(ActivityReport, Unit.name).join(Unit, Unit.id == ActivityReport.unit_id).where(*where)
+    if cursor := _cursor(ctx.query.get("sau", "")):
+        query = query.where(or_(ActivityReport.activity_date < cursor[0], and_(
+            ActivityReport.activity_date == cursor[0], ActivityReport.id < cursor[1])))  # fmt: skip
     rows = (await ctx.session.execute(
-        select(ActivityReport, Unit.name).join(Unit, Unit.id == ActivityReport.unit_id).where(*where)
-        .order_by(ActivityReport.activity_date.desc(), ActivityReport.id.desc())
-        .offset((page - 1) * ACTIVITIES_PAGE).limit(ACTIVITIES_PAGE)
+        query.order_by(ActivityReport.activity_date.desc(), ActivityReport.id.desc()).limit(ACTIVITIES_PAGE + 1)
     )).all()  # fmt: skip
+    following = None
+    if len(rows) > ACTIVITIES_PAGE:
+        rows, last = rows[:ACTIVITIES_PAGE], rows[ACTIVITIES_PAGE - 1][0]
+        following = str(
+            URL("/web/hoatdong").with_query(
+                {**{k: v for k, v in shown.items() if v}, "sau": f"{last.activity_date.isoformat()}.{last.id}"}
+            )
+        )
     kinds = (await ctx.session.scalars(select(ActivityKind).order_by(ActivityKind.sort_order))).all()
     names = {kind.code: kind.name_vi if ctx.i18n.language == "vi" else kind.name_en for kind in kinds}
+    filtered = {k: v for k, v in shown.items() if v}
     return Page("activities.html", {
         "rows": [{"report": report, "unit": unit, "kind": names.get(report.kind_code, report.kind_code)}
                  for report, unit in rows],
-        "kinds": names, "filters": shown, "total": total or 0, "page": page,
-        "pages": max(1, -(-(total or 0) // ACTIVITIES_PAGE)), "export": str(URL("/web/hoatdong.xlsx").with_query(
-            {k: v for k, v in shown.items() if v})),
+        "kinds": names, "filters": shown, "total": min(total, COUNT_CAP), "more": total > COUNT_CAP,
+        "next": following, "first": str(URL("/web/hoatdong").with_query(filtered)) if cursor else None,
+        "export": str(URL("/web/hoatdong.xlsx").with_query(filtered)),
     }, N_("Reported activities"))  # fmt: skip
 
 
 async def activities_workbook(ctx: WebCtx) -> web.StreamResponse:
     """The filtered activities as .xlsx (real dates and numbers; text that looks like a formula stays text)."""
-    where, shown = _activity_filters(ctx)
+    where, shown = await _activity_filters(ctx)
     rows = (await ctx.session.execute(
         select(ActivityReport, Unit.code, Unit.name).join(Unit, Unit.id == ActivityReport.unit_id).where(*where)
         .order_by(ActivityReport.activity_date, ActivityReport.id).limit(EXPORT_LIMIT)
