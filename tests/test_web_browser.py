@@ -1,5 +1,5 @@
 """The web console in a real browser (Playwright driving Debian's chromium): a supervisor signs in from a /web link,
-filters *Tiến độ*, reminds the late units, returns one report and approves another, downloads the .xlsx — and the
+filters *Tiến độ*, opens a late unit and reminds it, reminds the late units, returns one report and approves another, downloads the .xlsx — and the
 officers hear of it in the chat. ``CAUNOI_SCREENSHOTS=docs`` writes the pages' screenshots there."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from bot.app import App
-from tests.helpers import Transcript
+from storage.models import Unit
+from tests.helpers import HAI_VAN, TAM_KY, Transcript, member
 from tests.test_reminders import Clock
 from tests.web_client import Console, token_in
 
@@ -33,6 +35,11 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
     from playwright.async_api import async_playwright
 
     app, _clock, people = reporting
+    async with app.db.transaction() as session:  # a late commune with an officer who can be reminded
+        late = await session.scalar(select(Unit).where(Unit.level == "commune", Unit.code.not_in([TAM_KY, HAI_VAN]))
+                                    .order_by(Unit.name))  # fmt: skip
+        assert late is not None
+    khoa = await member(app, "khoa", unit_code=late.code, name="Vũ Đăng Khoa")
     async with Console(app) as server, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
@@ -51,6 +58,21 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
             statuses = await page.locator("#units tbody tr td:nth-child(2)").all_inner_texts()
             assert statuses and all(text.startswith("Chưa nộp") for text in statuses)
             await screenshot(page, "tien-do")
+            await page.click(f"#units a.unit-link >> text={late.name}")  # open the late unit
+            await page.wait_for_selector("#unit-name")
+            assert late.name in await page.inner_text("#unit-name") and "Vũ Đăng Khoa" in await page.inner_text(
+                "#unit-officers"
+            )
+            assert "Chưa nộp" in await page.inner_text("table.history")
+            await screenshot(page, "don-vi")
+            before = len(khoa.out)
+            await page.click("button.remind-unit")
+            await page.wait_for_selector("#notice")
+            assert "Đã nhắc 1 đơn vị" in await page.inner_text("#notice")
+            await app.worker.drain()
+            assert any("Nhắc việc" in text or "nhắc" in text.lower() for text in khoa.out[before:]), khoa.out[before:]
+            await page.go_back()
+            await page.go_back()
             await page.click("#remind")
             await page.wait_for_selector(".notice")
             assert "Đã nhắc" in await page.inner_text(".notice")
