@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import App
-from storage import web_access
+from storage import audit, web_access
 from storage.models import ActivityReport, AuditEntry, Person
-from tests.helpers import TAM_KY, Transcript
+from storage.people import Role
+from tests.helpers import TAM_KY, Transcript, member
 from tests.test_reminders import Clock
 from tests.web_client import Console, token_in
 
@@ -151,3 +152,32 @@ async def test_activities_pages_follow_one_another_and_filter(
         assert "Phường Hải Vân" not in tam_ky and "Giao lưu số" in tam_ky
         _, theirs, _ = await commune.request("GET", f"/web/hoatdong?donvi={TAM_KY}")
         assert "0 hoạt động" in theirs and "Giao lưu số" not in theirs  # another subtree's unit: nothing
+
+
+async def test_the_audit_log_is_for_admins_filtered_paged_and_audited(
+    reporting: tuple[App, Clock, dict[str, Transcript]],
+) -> None:
+    app, _clock, people = reporting
+    admin = await member(app, "ad", unit_code="48", role=Role.ADMIN, name="Quản Trị Viên")
+    async with app.db.transaction() as session:  # enough for two pages
+        for number in range(150):
+            audit.record(session, "export.activities", actor_label="cli", rows=number)
+    async with Console(app) as office, Console(app) as city:
+        assert await office.sign_in(token_in(await admin.say("/web"))) == 303
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert (await city.request("GET", "/web/nhatky"))[0] == 403  # a supervisor does not read the log
+        status, page, _ = await office.request("GET", "/web/nhatky?hanhdong=web.")
+        actions = re.findall(r"<code>([^<]+)</code>", page)
+        assert status == 200 and actions and all(action.startswith("web.") for action in actions)
+        assert "web.signed_in" in actions
+        seen: list[int] = []
+        path: str | None = "/web/nhatky"
+        while path:
+            _, page, _ = await office.request("GET", path.replace("&amp;", "&"))
+            seen += [int(number) for number in re.findall(r"<tr><td>(\d+)</td>", page)]
+            found = re.search(r'<a href="([^"]+)" id="next-page">', page)
+            path = found.group(1) if found else None
+        assert seen == sorted(set(seen), reverse=True) and len(seen) > 100  # every entry once, newest first
+        async with app.db.transaction() as session:
+            viewed = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "audit.viewed"))).all()
+        assert viewed and all(entry.actor_label == "Quản Trị Viên" for entry in viewed)

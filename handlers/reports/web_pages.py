@@ -9,7 +9,7 @@ from datetime import date
 
 from aiohttp import web
 from openpyxl import Workbook
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import false, func, or_, select
 from yarl import URL
 
 from bot.engine.countries import parse_country
@@ -206,8 +206,8 @@ async def activities_page(ctx: WebCtx) -> Page:
     total = await ctx.session.scalar(select(func.count()).select_from(counted)) or 0
     query = select(ActivityReport, Unit.name).join(Unit, Unit.id == ActivityReport.unit_id).where(*where)
     if cursor := _cursor(ctx.query.get("sau", "")):
-        query = query.where(or_(ActivityReport.activity_date < cursor[0], and_(
-            ActivityReport.activity_date == cursor[0], ActivityReport.id < cursor[1])))  # fmt: skip
+        query = query.where(ActivityReport.activity_date <= cursor[0], or_(  # the first term bounds the index range
+            ActivityReport.activity_date < cursor[0], ActivityReport.id < cursor[1]))  # fmt: skip
     rows = (await ctx.session.execute(
         query.order_by(ActivityReport.activity_date.desc(), ActivityReport.id.desc()).limit(ACTIVITIES_PAGE + 1)
     )).all()  # fmt: skip
