@@ -9,11 +9,11 @@ import re
 from datetime import date, timedelta
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App
 from storage import audit, web_access
-from storage.models import ActivityReport, AuditEntry, Person
+from storage.models import ActivityReport, AuditEntry, Person, Unit
 from storage.people import Role
 from tests.helpers import TAM_KY, Transcript, member
 from tests.test_reminders import Clock
@@ -181,3 +181,34 @@ async def test_the_audit_log_is_for_admins_filtered_paged_and_audited(
         async with app.db.transaction() as session:
             viewed = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "audit.viewed"))).all()
         assert viewed and all(entry.actor_label == "Quản Trị Viên" for entry in viewed)
+
+
+async def test_invites_in_bulk_for_a_subtree(reporting: tuple[App, Clock, dict[str, Transcript]]) -> None:
+    """One spreadsheet of codes for every commune under the city; a code from it lets an officer join; a commune's
+    supervisor cannot invite the city, nor a supervisor give another role."""
+    app, _clock, people = reporting
+    async with app.db.transaction() as session:
+        communes = await session.scalar(select(func.count()).select_from(Unit).where(
+            Unit.level == "commune", Unit.parent_id == select(Unit.id).where(Unit.code == "48").scalar_subquery()))  # fmt: skip
+    async with Console(app) as city, Console(app) as commune:
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert await commune.sign_in(token_in(await people["hv"].say("/web"))) == 303
+        csrf = await city.csrf("/web/canbo")
+        status, _, sheet_response = await city.request("POST", "/web/canbo/moi.xlsx", csrf=csrf, unit="48",
+                                                       level="commune", count="1")  # fmt: skip
+        assert status == 200 and "spreadsheetml" in sheet_response.headers["Content-Type"]
+        rows = list(load_workbook(io.BytesIO(sheet_response.body)).active.iter_rows(values_only=True))  # type: ignore[attr-defined,union-attr]
+        assert rows[0][:4] == ("Mã đơn vị", "Đơn vị", "Vai trò", "Mã mời") and len(rows) == communes + 1
+        newcomer = Transcript(app, "newcomer")
+        await newcomer.say("xin chào")
+        joined = await newcomer.say(str(rows[-1][3]))
+        assert str(rows[-1][1]) in joined, joined
+        status, _, response = await commune.request("POST", "/web/canbo/moi.xlsx", csrf=await commune.csrf(
+            "/web/canbo"), unit="48", level="commune")  # fmt: skip
+        assert status == 303 and "thongbao" in response.headers["Location"]  # the city is not theirs
+        status, _, _ = await city.request("POST", "/web/canbo/moi.xlsx", csrf=csrf, unit="48", level="commune",
+                                          role="admin")  # fmt: skip
+        assert status == 404
+        async with app.db.transaction() as session:
+            bulk = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "invite.bulk"))).all()
+        assert [entry.details["codes"] for entry in bulk] == [communes]

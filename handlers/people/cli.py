@@ -6,7 +6,9 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
+from bot.i18n import i18n_for
 from bot.registry import CliVerb, Registry, Runtime, cli_actor
+from handlers.people.invites import bulk_invites
 from storage import audit
 from storage.people import Role, create_invite, display_code
 from storage.types import utcnow
@@ -43,6 +45,27 @@ async def create_invites(app: Runtime | None, args: argparse.Namespace) -> None:
             )
 
 
+async def bulk_invites_file(app: Runtime | None, args: argparse.Namespace) -> None:
+    assert app is not None
+    async with app.db.transaction() as session:
+        root = await require(session, args.unit)
+        body, count = await bulk_invites(session, app.settings, i18n_for(args.language), root, args.level, args.count,
+                                         Role(args.role), app.clock(), actor_label=cli_actor())  # fmt: skip
+        if not count:
+            raise ValueError(f"no unit of level {args.level} under {root.code}")
+    args.out.write_bytes(body)
+    print(f"{count} invite code(s) written to {args.out} (keep it like a password: the codes are in no other place)")
+
+
+def _bulk_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", required=True, help="the unit whose subtree is invited (e.g. a province's code)")
+    parser.add_argument("--level", default="commune", help="the level of the units that get codes")
+    parser.add_argument("--count", type=int, default=1, help="codes per unit (1-5)")
+    parser.add_argument("--role", default="officer", choices=("officer", "supervisor", "admin"))
+    parser.add_argument("--language", default="vi", choices=("vi", "en"), help="the spreadsheet's headings")
+    parser.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+
+
 def _province(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--province", help="only this province (name or code)")
 
@@ -67,3 +90,5 @@ def register(registry: Registry) -> None:
     registry.add_cli_group("invite", "invite codes")
     registry.add_cli(CliVerb("invite", "create", "create single-use invite codes for a unit", create_invites,
                              _invite_options))  # fmt: skip
+    registry.add_cli(CliVerb("invite", "bulk", "a spreadsheet of invite codes for every unit of a level in a subtree",
+                             bulk_invites_file, _bulk_options))  # fmt: skip
