@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.i18n import i18n_for
 from bot.registry import CliVerb, Registry, Runtime, cli_actor
-from handlers.people.invites import bulk_invites
+from handlers.people.invites import bulk_invites, telegram_link
 from storage import audit
 from storage.people import Role, create_invite, display_code
 from storage.types import utcnow
@@ -34,11 +34,7 @@ async def create_invites(app: Runtime | None, args: argparse.Namespace) -> None:
             new = await create_invite(session, unit, Role(args.role), utcnow(), ttl)
             audit.record(session, "invite.created", actor_label=cli_actor(), object_type="unit", object_id=unit.code,
                          role=args.role)  # fmt: skip
-            link = (
-                f"  https://t.me/{settings.telegram_bot_username}?start={new.code}"
-                if settings.telegram_bot_username
-                else ""
-            )
+            link = f"  {telegram_link(settings, new.code)}" if settings.telegram_bot_username else ""
             print(
                 f"{display_code(new.code)}  {unit.code} {unit.name}  {args.role}  "
                 f"expires {new.invite.expires_at:%Y-%m-%d %H:%M} UTC{link}"

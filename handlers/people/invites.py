@@ -25,6 +25,11 @@ MAX_PER_UNIT = 5
 MAX_UNITS = 5000  # a province has 3,321 units
 
 
+def telegram_link(settings: Settings, code: str) -> str:
+    """The t.me link that starts the bot with the code filled in ("" without a bot username: Zalo users type it)."""
+    return f"https://t.me/{settings.telegram_bot_username}?start={code}" if settings.telegram_bot_username else ""
+
+
 async def bulk_invites(
     session: AsyncSession, settings: Settings, i18n: I18n, root: Unit, level: str, per_unit: int, role: Role,
     now: datetime, *, actor: Person | None = None, actor_label: str | None = None,
@@ -44,12 +49,8 @@ async def bulk_invites(
     for unit in units:
         for _ in range(max(1, min(per_unit, MAX_PER_UNIT))):
             new = await create_invite(session, unit, role, now, ttl, created_by=actor)
-            link = (
-                f"https://t.me/{settings.telegram_bot_username}?start={new.code}"
-                if settings.telegram_bot_username
-                else ""
-            )
-            sheet.append([unit.code, inert(unit.name), i18n.t(ROLE_NAMES[role.value]), display_code(new.code), link,
+            sheet.append([unit.code, inert(unit.name), i18n.t(ROLE_NAMES[role.value]), display_code(new.code),
+                          telegram_link(settings, new.code),
                           new.invite.expires_at.astimezone(VIETNAM).replace(tzinfo=None)])  # fmt: skip
             count += 1
     audit.record(session, "invite.bulk", actor=actor, actor_label=actor_label, object_type="unit",

@@ -13,8 +13,8 @@ from bot.context import Ctx
 from bot.engine.replies import Option
 from bot.i18n import N_
 from bot.registry import Command, Registry
-from handlers.reports.reminders import remind
-from storage import audit, schedules
+from handlers.reports.reminders import nudge
+from storage import schedules
 from storage.models import ReportSchedule, Unit
 from storage.people import SUPERVISING, scope_of
 from storage.periods import Period, parse_period, period_containing, periods_to_chase
@@ -160,11 +160,7 @@ async def nudge_command(ctx: Ctx, args: str) -> None:
     expected = await schedules.expected_units(ctx.session, schedule, within=scope_of(ctx.person))
     reports = await schedules.reports_for(ctx.session, schedule.id, period.key, [unit.id for unit in expected])
     late = [unit.id for unit in expected if unit.id not in reports or reports[unit.id].status not in schedules.DONE]
-    deadline = schedules.deadline_of(schedule, period)
-    sent = await remind(ctx.session, schedule, period, deadline, late, f"nudge:{ctx.today.isoformat()}", ctx.today,
-                        ctx.now, every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
-    audit.record(ctx.session, "periodic.nudged", actor=ctx.person, object_type="report_schedule",
-                 object_id=schedule.id, period=period.key, units=sent.units, messages=sent.messages)  # fmt: skip
+    sent = await nudge(ctx.session, ctx.settings, ctx.person, schedule, period, late, ctx.today, ctx.now)
     if sent.units:
         ctx.say(ctx.t("Reminded {units} unit(s) ({messages} message(s)).", units=sent.units, messages=sent.messages))
     elif late:

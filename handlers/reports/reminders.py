@@ -25,9 +25,9 @@ from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
 from bot.notify import EVERGREEN, days_left, is_quiet, write
 from bot.registry import Job, Registry, Runtime
-from storage import schedules
+from storage import audit, schedules
 from storage.db import Database
-from storage.models import ReminderLog, ReportSchedule
+from storage.models import Person, ReminderLog, ReportSchedule
 from storage.periods import Period, due_offset, periods_in_window
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,21 @@ async def remind(
         session, schedule, period, deadline, unit_ids, kind, ("officer",), now, every_messenger,
         lambda person: officer_reminder(i18n_for(person.language), schedule, period, deadline, today),
     )  # fmt: skip
+
+
+async def nudge(
+    session: AsyncSession, settings: Settings, actor: Person, schedule: ReportSchedule, period: Period,
+    unit_ids: list[int], today: date, now: datetime, *, via: str | None = None,
+) -> Sent:  # fmt: skip
+    """A supervisor's "remind them now" (/nhactre, the console's buttons): the officers' reminder to each unit not
+    reminded so today, audited as the supervisor's."""
+    sent = await remind(session, schedule, period, schedules.deadline_of(schedule, period), unit_ids,
+                        f"nudge:{today.isoformat()}", today, now,
+                        every_messenger=settings.notify_every_messenger)  # fmt: skip
+    where = {"via": via} if via else {}
+    audit.record(session, "periodic.nudged", actor=actor, object_type="report_schedule", object_id=schedule.id,
+                 period=period.key, units=sent.units, messages=sent.messages, **where)  # fmt: skip
+    return sent
 
 
 async def _claim_and_write(

@@ -18,7 +18,7 @@ from bot.i18n import N_
 from bot.registry import Registry
 from bot.web.console import NotFound, Page, WebCtx, WebPage, see_other
 from handlers.reports.progress import chased_periods
-from handlers.reports.reminders import remind
+from handlers.reports.reminders import nudge
 from handlers.reports.review import decide
 from storage import audit, schedules
 from storage.models import ActivityKind, ActivityReport, PeriodicReport, ReportSchedule, Unit
@@ -104,11 +104,7 @@ async def remind_late(ctx: WebCtx) -> web.StreamResponse:
     expected = await schedules.expected_units(ctx.session, schedule, within=ctx.scope)
     reports = await schedules.reports_for(ctx.session, schedule.id, period.key, [unit.id for unit in expected])
     late = [unit.id for unit in expected if unit.id not in reports or reports[unit.id].status not in schedules.DONE]
-    sent = await remind(ctx.session, schedule, period, schedules.deadline_of(schedule, period), late,
-                        f"nudge:{ctx.today.isoformat()}", ctx.today, ctx.now,
-                        every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
-    audit.record(ctx.session, "periodic.nudged", actor=ctx.person, object_type="report_schedule", via="web",
-                 object_id=schedule.id, period=period.key, units=sent.units, messages=sent.messages)  # fmt: skip
+    sent = await nudge(ctx.session, ctx.settings, ctx.person, schedule, period, late, ctx.today, ctx.now, via="web")
     notice = ctx.t("Reminded {units} unit(s) ({messages} message(s)).", units=sent.units, messages=sent.messages)
     query = {"lich": str(schedule.id), "ky": period.key, "thongbao": notice}
     return see_other(str(URL("/web/tiendo").with_query(query)))

@@ -12,9 +12,9 @@ from bot.i18n import N_
 from bot.registry import Registry
 from bot.web.console import NotFound, Page, WebCtx, WebPage, see_other
 from handlers.reports.progress import focus_period
-from handlers.reports.reminders import remind
+from handlers.reports.reminders import nudge
 from handlers.reports.web_pages import STATUSES
-from storage import audit, schedules, staff
+from storage import schedules, staff
 from storage.models import ActivityKind, ActivityReport, PeriodicReport, ReportSchedule, Unit
 from storage.periods import parse_period
 from storage.text import record_id
@@ -93,11 +93,8 @@ async def remind_unit(ctx: WebCtx) -> web.StreamResponse:
     if report is not None and report.status in schedules.DONE:
         notice = ctx.t("This unit has already sent that report.")
     else:
-        sent = await remind(ctx.session, schedule, period, schedules.deadline_of(schedule, period), [unit.id],
-                            f"nudge:{ctx.today.isoformat()}", ctx.today, ctx.now,
-                            every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
-        audit.record(ctx.session, "periodic.nudged", actor=ctx.person, object_type="report_schedule", via="web",
-                     object_id=schedule.id, period=period.key, units=sent.units, messages=sent.messages)  # fmt: skip
+        sent = await nudge(ctx.session, ctx.settings, ctx.person, schedule, period, [unit.id], ctx.today, ctx.now,
+                           via="web")  # fmt: skip
         notice = (ctx.t("Reminded {units} unit(s) ({messages} message(s)).", units=sent.units, messages=sent.messages)
                   if sent.units else ctx.t("Not reminded: reminded today already, or nobody in the unit can be "
                                            "reached."))  # fmt: skip
