@@ -2,13 +2,18 @@
 messages/s overall, 1/s per chat, 429 beyond): wall time against the platform minimum (10,000 / 30 s), 429 answers,
 duplicates and lost messages. Also the time to read a 100-page plan.
 
+With ``--workers N`` (N > 1) the broadcast is sent by N `caunoi run` processes on one PostgreSQL database sharing one
+budget in Redis (``CAUNOI_REDIS_URL``); ``--kill`` kills one of them with SIGKILL a third of the way through.
+
 Run:  python bench/broadcast_bench.py [--db sqlite|postgres|both] [--recipients 10000] [--rate 29]
+      python bench/broadcast_bench.py --workers 3 [--kill] [--redis redis://127.0.0.1:6379/0]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sys
 import tempfile
 import time
@@ -28,7 +33,7 @@ from handlers.plans.reader import ROMAN, read_plan  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 from tests import postgres  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.helpers import many_officers, seed_units  # noqa: E402
+from tests.helpers import BotProcess, free_port, many_officers, seed_units  # noqa: E402
 
 LIMIT = 30.0
 TEXT = "Thông báo: đề nghị các đồng chí nghiên cứu kế hoạch số 183-KH/MTTQ-BTT."
@@ -96,12 +101,77 @@ async def run(database: str, count: int, rate: float) -> None:
     await telegram.stop()
 
 
+async def run_cluster(count: int, rate: float, workers: int, redis_url: str, kill: bool) -> None:
+    """N worker processes, one database, one Redis budget: the same broadcast and the same figures."""
+    telegram = FakeTelegram(limits=(LIMIT, 1.0))
+    await telegram.start()
+    url = await postgres.process_database("bench")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
+        app = App(settings, database_url=url)
+        await app.migrate()
+        await seed_units(app)
+        for user in await many_officers(app, count, 5_000_000):
+            telegram.user(user)
+        prefix = f"caunoi-bench-{secrets.token_hex(4)}"
+        processes = []
+        try:
+            for n in range(workers):
+                folder, port = Path(tmp) / f"w{n}", free_port()
+                folder.mkdir()
+                env = {"CAUNOI_TELEGRAM_BOT_TOKEN": telegram.token, "CAUNOI_TELEGRAM_API_URL": telegram.url,
+                       "CAUNOI_DATABASE_URL": url, "CAUNOI_DATA_DIR": str(folder / "data"),
+                       "CAUNOI_REDIS_URL": redis_url, "CAUNOI_REDIS_PREFIX": prefix,
+                       "CAUNOI_TELEGRAM_RATE_PER_SECOND": str(rate), "CAUNOI_WEBHOOK_PORT": str(port),
+                       "CAUNOI_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                       "CAUNOI_WEBHOOK_SECRET": "bench_secret", "CAUNOI_LOG_LEVEL": "WARNING"}  # fmt: skip
+                process = BotProcess(env, folder)
+                await process.start()
+                await process.wait_webhook_ready(port)
+                processes.append(process)
+            began = time.perf_counter()
+            async with app.db.transaction() as session:
+                targets = await broadcasts.recipients(session, broadcasts.Audience())
+                sent = await broadcasts.send(session, broadcasts.Audience(), targets, TEXT, None, sender_id=None,
+                                             sender_label="Ban Thường trực", now=utcnow())  # fmt: skip
+            killed = not kill
+            while True:
+                await asyncio.sleep(0.5)
+                delivered = sum(TEXT in m.text for m in telegram.sent)
+                if not killed and delivered >= count // 3:
+                    processes[-1].kill()
+                    killed = True
+                async with app.db.transaction() as session:
+                    status = await broadcasts.status(session, sent.id)
+                assert status is not None
+                if status.pending == 0:
+                    break
+            wall = time.perf_counter() - began
+        finally:
+            for process in processes:
+                await process.stop()
+        copies = Counter(m.chat_id for m in telegram.sent if TEXT in m.text)
+        minimum = count / LIMIT
+        print(f"postgres, {workers} workers sharing Redis{' (one killed)' if kill else ''}: {count:,} recipients "
+              f"delivered in {wall:.0f} s at a shared pace of {rate:g}/s — platform minimum {minimum:.0f} s, ratio "
+              f"{wall / minimum:.3f}; 429 answers {telegram.throttled}; duplicates "
+              f"{sum(c - 1 for c in copies.values())}; lost {count - len(copies)}")  # fmt: skip
+        await app.close()
+    await telegram.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=29.0, help="outbox pace (the default setting is 25)")
+    parser.add_argument("--workers", type=int, default=1, help="more than 1: worker processes sharing Redis")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--kill", action="store_true", help="with --workers: kill one a third of the way")
     args = parser.parse_args()
+    if args.workers > 1:
+        asyncio.run(run_cluster(args.recipients, args.rate, args.workers, args.redis, args.kill))
+        return
     plan_reading()
     for database in ("sqlite", "postgres") if args.db == "both" else (args.db,):
         asyncio.run(run(database, args.recipients, args.rate))

@@ -22,9 +22,9 @@ from sqlalchemy import text  # noqa: E402
 from bench.webhook_bench import CONVERSATION, prepare  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.delivery import Pace  # noqa: E402
 from bot.engine.events import Inbound  # noqa: E402
 from bot.engine.replies import Reply  # noqa: E402
+from bot.pacing import Pace  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests import postgres  # noqa: E402
 

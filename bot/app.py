@@ -24,10 +24,18 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.db = Database(database_url or settings.effective_database_url, pool_size=settings.database_pool_size)
+        self.db = Database(database_url or settings.effective_database_url, pool_size=settings.database_pool_size,
+                           pgbouncer=settings.pgbouncer)  # fmt: skip
         self.cipher = Cipher(settings.data_key.get_secret_value() if settings.data_key else None)
         self.registry = build_registry()
-        self.worker = DeliveryWorker(self.db, [], max_attempts=settings.outbox_max_attempts, clock=clock)
+        self.worker = DeliveryWorker(
+            self.db,
+            [],
+            max_attempts=settings.outbox_max_attempts,
+            clock=clock,
+            redis_url=settings.redis_url,
+            redis_prefix=settings.redis_prefix,
+        )
         self.pipeline = UpdatePipeline(
             self.db, self.registry, settings, clock=clock, on_outbox=self.worker.wake, cipher=self.cipher
         )
@@ -38,6 +46,8 @@ class App:
             [*self.worker.senders.values(), sender],
             max_attempts=self.settings.outbox_max_attempts,
             clock=self.worker.clock,
+            redis_url=self.settings.redis_url,
+            redis_prefix=self.settings.redis_prefix,
         )
         self.pipeline.on_outbox = self.worker.wake
 
@@ -54,4 +64,5 @@ class App:
             self.cipher.decrypt(sample)
 
     async def close(self) -> None:
+        await self.worker.close()
         await self.db.dispose()

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None
     database_pool_size: int = 10
+    pgbouncer: bool = False  # the database URL is PgBouncer's, in transaction mode
     log_level: str = "INFO"
     default_language: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -34,7 +35,9 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     health_server: bool = False  # serve /healthz and /metrics in polling mode too
-    delivery: bool = True  # this worker sends the outbox (one per database until a shared limiter exists)
+    delivery: bool = True  # this worker sends the outbox (one per database, or any number with redis_url)
+    redis_url: str | None = None  # one platform budget shared by every worker that sends
+    redis_prefix: str = "caunoi"  # two bots (two platform accounts) on one Redis need two prefixes
     metrics_token: SecretStr | None = None
 
     data_key: SecretStr | None = None

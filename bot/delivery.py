@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.engine.replies import Reply
 from bot.observability import DELIVERIES
+from bot.pacing import LocalPacer, Pace, Pacer, RedisPacer
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -23,11 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
-    """A temporary failure (flood control, network, server error); ``after`` seconds is the platform's hint."""
+    """A temporary failure (flood control, network, server error); ``after`` seconds is the platform's hint.
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    ``flood`` (a 429, with or without ``retry_after``) says the message itself is fine and only the pace was wrong: it
+    is retried for as long as it takes and never counts towards giving up."""
+
+    def __init__(self, reason: str, after: float | None = None, *, flood: bool = False) -> None:
         super().__init__(reason)
         self.after = after
+        self.flood = flood or after is not None
 
 
 class Unreachable(Exception):
@@ -38,15 +43,6 @@ class Undeliverable(Exception):
     """The platform rejected the message itself; retrying the same request cannot succeed."""
 
 
-@dataclass(frozen=True)
-class Pace:
-    """A platform's limits: messages per second overall, and per chat with a small burst."""
-
-    per_second: float
-    per_chat_per_second: float
-    chat_burst: int
-
-
 class Sender(Protocol):
     channel: str
     pace: Pace
@@ -54,32 +50,7 @@ class Sender(Protocol):
     async def send(self, chat_id: str, reply: Reply) -> None: ...
 
 
-class TokenBucket:
-    """Classic token bucket; ``take`` waits until a token is there."""
-
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate, self.capacity, self.clock = rate, burst, clock
-        self.tokens, self.stamp = burst, clock()
-        self.paused_until = 0.0
-
-    def delay(self) -> float:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        wait = max(0.0, self.paused_until - now)
-        if self.tokens < 1:
-            wait = max(wait, (1 - self.tokens) / self.rate)
-        return wait
-
-    async def take(self) -> None:
-        wait = self.delay()
-        while wait > 0:
-            await asyncio.sleep(wait)
-            wait = self.delay()
-        self.tokens -= 1
-
-    def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
+FLOOD_PAUSE = 1.0  # seconds, after a 429 that did not say how long (Zalo's)
 
 
 def backoff(attempt: int) -> float:
@@ -99,6 +70,9 @@ class DeliveryWorker:
         batch: int = 100,
         lease: timedelta = timedelta(seconds=60),
         clock: Callable[[], datetime] = utcnow,
+        redis_url: str | None = None,
+        redis_prefix: str = "caunoi",
+        round_seconds: float = 2.0,
     ) -> None:
         self.db = db
         self.senders = {sender.channel: sender for sender in senders}
@@ -106,12 +80,11 @@ class DeliveryWorker:
         self.batch = batch
         self.lease = lease
         self.clock = clock
+        self.round_seconds = round_seconds
         self.worker_id = f"{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
-        # No burst overall: a full bucket at start-up would double the rate in the first second, and platforms
-        # count per sliding second (Telegram answers 429 above about 30 messages in any one second).
-        self._channel_buckets = {name: TokenBucket(s.pace.per_second, 1.0) for name, s in self.senders.items()}
-        self._chat_buckets: dict[tuple[str, str], TokenBucket] = {}
+        paces = {name: sender.pace for name, sender in self.senders.items()}
+        self.pacer: Pacer = RedisPacer.from_url(redis_url, paces, redis_prefix) if redis_url else LocalPacer(paces)
 
     def wake(self) -> None:
         self._wake.set()
@@ -152,9 +125,14 @@ class DeliveryWorker:
 
         async def one_by_one() -> list[Result]:
             """Bulk messages go out one at a time, each recorded as sent before the next: a crash repeats at most
-            the one in flight. Replies to conversations are sent in parallel beside them."""
+            the one in flight. Replies to conversations are sent in parallel beside them. After ``round_seconds``
+            the rest go back to the queue, so the round's replies are recorded and the next claim comes soon (a
+            chat's next reply waits for that record)."""
             done: list[Result] = []
+            ends = time.monotonic() + self.round_seconds
             for chat, queue in bulk.items():
+                if time.monotonic() > ends:
+                    break
                 done.extend(await self._deliver_chat(chat, queue))
             return done
 
@@ -165,29 +143,21 @@ class DeliveryWorker:
         await self._record(results, messages)
         return len(results)
 
+    async def close(self) -> None:
+        await self.pacer.close()
+
     async def drain(self, rounds: int = 50) -> None:
         """Delivers until nothing is due (console and tests)."""
         for _ in range(rounds):
             if await self.deliver_once() == 0:
                 return
 
-    def _chat_bucket(self, chat: tuple[str, str]) -> TokenBucket:
-        bucket = self._chat_buckets.get(chat)
-        if bucket is None:
-            pace = self.senders[chat[0]].pace
-            bucket = TokenBucket(pace.per_chat_per_second, pace.chat_burst)
-            if len(self._chat_buckets) > 50_000:
-                self._chat_buckets.clear()
-            self._chat_buckets[chat] = bucket
-        return bucket
-
     async def _deliver_chat(self, chat: tuple[str, str], queue: list[OutboxMessage]) -> list[Result]:
         """Sends a chat's messages in order; stops at the first one that must wait, so none overtakes it."""
         sender = self.senders[chat[0]]
         results = []
         for message in queue:
-            await self._chat_bucket(chat).take()
-            await self._channel_buckets[chat[0]].take()
+            await self.pacer.take(*chat, urgent=message.priority == 0)
             result = await self._send_one(sender, message)
             if result.outcome == "sent" and message.priority > 0:
                 await self._record_sent(result)
@@ -203,15 +173,16 @@ class DeliveryWorker:
             log.info("chat %s/%s is unreachable: %s", message.channel, message.chat_id, error)
             return Result(message, "unreachable", str(error))
         except RetryLater as error:
+            if error.flood:  # the pace, not the message: wait as asked, every worker, and never give up
+                delay = error.after if error.after is not None else FLOOD_PAUSE
+                await self.pacer.pause(message.channel, delay)
+                return Result(message, "retry", str(error), delay, flood=True)
             if message.attempts + 1 >= self.max_attempts:
                 log.warning(
                     "giving up on outbox message %s after %s attempts: %s", message.id, message.attempts + 1, error
                 )
                 return Result(message, "failed", str(error))
-            delay = error.after if error.after is not None else backoff(message.attempts + 1)
-            if error.after is not None:
-                self._chat_bucket((message.channel, message.chat_id)).pause(error.after)
-            return Result(message, "retry", str(error), delay)
+            return Result(message, "retry", str(error), backoff(message.attempts + 1))
         except Undeliverable as error:
             log.error("outbox message %s rejected by %s: %s", message.id, message.channel, error)
             return Result(message, "failed", str(error))
@@ -229,14 +200,15 @@ class DeliveryWorker:
         now = self.clock()
         attempted = {result.message.id for result in results}
         for result in results:
-            DELIVERIES.labels(result.message.channel, result.outcome).inc()
+            DELIVERIES.labels(result.message.channel, "429" if result.flood else result.outcome).inc()
         async with self.db.begin() as tx:  # the ORM session only for the rare outcomes other than "sent"
             sent = [r.message.id for r in results if r.outcome == "sent" and not r.recorded]
             await outbox.mark_sent(tx, sent, now)
             for result in results:
                 message = result.message
                 if result.outcome == "retry":
-                    await outbox.mark_retry(tx.session, message.id, now + timedelta(seconds=result.delay), result.error)
+                    await outbox.mark_retry(tx.session, message.id, now + timedelta(seconds=result.delay), result.error,
+                                            counted=not result.flood)  # fmt: skip
                 elif result.outcome == "failed":
                     await outbox.mark_failed(tx.session, message.id, result.error)
                 elif result.outcome == "unreachable":
@@ -252,4 +224,5 @@ class Result:
     outcome: str
     error: str = ""
     delay: float = 0.0
+    flood: bool = False
     recorded: bool = False

@@ -88,14 +88,15 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             listening = True
     await app.migrate()
     held = contextlib.AsyncExitStack()
-    if delivering and not await held.enter_async_context(app.db.exclusive("sender")):
+    shared = settings.redis_url is not None  # with one budget in Redis, any number of workers may send
+    if delivering and not shared and not await held.enter_async_context(app.db.exclusive("sender")):
         await held.aclose()
         await app.close()
         raise SystemExit(
             "Another 'caunoi run' already delivers messages from this database. Two senders, each pacing itself, "
-            "would together exceed Telegram's and Zalo's limits (there is no shared rate limiter yet). Start this one "
-            "with CAUNOI_DELIVERY=false — it then takes updates and queues replies, which the other sends — or stop "
-            "the other."
+            "would together exceed Telegram's and Zalo's limits. Set CAUNOI_REDIS_URL on every worker so they share "
+            "one limiter, or start this one with CAUNOI_DELIVERY=false — it then takes updates and queues replies, "
+            "which the other sends — or stop the other."
         )
     tune_gc()
     stop = stop or _stop_on_signals()

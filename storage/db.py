@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import hashlib
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from storage.driver import Transaction, sqlite3_under
@@ -73,10 +74,14 @@ async def _begin_immediate(raw: Any) -> None:
     await raw.execute("BEGIN IMMEDIATE")
 
 
+def _statement_name() -> str:
+    return f"__caunoi_{uuid.uuid4().hex}__"
+
+
 class Database:
     """Owns the engine; hands out transactions whose commit is the durability point of a step."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, pgbouncer: bool = False) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
         if url.startswith("sqlite"):
@@ -89,6 +94,12 @@ class Database:
             # No overflow: under load, connections opened beyond the pool were closed again at once, each costing a
             # connection set-up and a cold statement cache; a transaction waits for a pooled connection instead.
             kwargs.update(pool_size=pool_size, max_overflow=0, isolation_level="AUTOCOMMIT")
+            if pgbouncer:
+                # Behind PgBouncer in transaction mode each transaction may run on another server connection: no
+                # statement may be kept prepared from one to the next (asyncpg's cache, SQLAlchemy's), and the names
+                # of those prepared within one must not collide with another client's on the same server.
+                kwargs["connect_args"] = {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+                                          "prepared_statement_name_func": _statement_name}  # fmt: skip
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
@@ -104,20 +115,24 @@ class Database:
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[bool]:
         """True for exactly one holder at a time across every worker on this database, False for the others (they
-        skip: the work is being done). PostgreSQL: a session advisory lock on a connection of its own, held while the
-        block runs. SQLite serves one process, which runs each job once already."""
+        skip: the work is being done). PostgreSQL: a transaction-scoped advisory lock, in a transaction of its own
+        kept open while the block runs (it writes nothing, so it holds back no vacuum); a session lock would be lost
+        behind PgBouncer, which hands the session's server connection to others between transactions. SQLite
+        serves one process, which runs each job once already."""
         if self.is_sqlite:
             yield True
             return
         key = int.from_bytes(hashlib.sha256(f"caunoi:{name}".encode()).digest()[:8], "big", signed=True)
-        async with self.engine.connect() as connection:
-            got = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+        tx, transaction = await self._begin_postgres()
+        try:
+            yield bool(await tx.driver.connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", key))
+        finally:
             try:
-                yield got
+                if not tx.driver.connection.is_closed():
+                    with contextlib.suppress(*CONNECTION_LOST):
+                        await transaction.rollback()
             finally:
-                if got:
-                    await connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                await connection.rollback()
+                await tx.close()
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Transaction]:

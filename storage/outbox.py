@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal_column, select, update
+from sqlalchemy import ARRAY, String, any_, bindparam, insert, literal_column, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import Prepared, Transaction, prepare, transaction_of
+from storage.driver import Driver, Prepared, Transaction, prepare, transaction_of
 from storage.models import ChannelIdentity, OutboxMessage
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -59,14 +59,30 @@ async def enqueue(source: AsyncSession | Transaction, messages: list[Outgoing], 
         await db.execute(_insert(db.dialect, len(chunk)), params)
 
 
-@cache
-def _scan(dialect: Dialect, channels: int) -> Prepared:
+@lru_cache(maxsize=8)
+def _scan(dialect: Dialect, channels: int, window: int) -> Prepared:
+    """The first pending messages in claiming order. On PostgreSQL they are locked for this transaction, and rows
+    another worker's claim has locked are skipped rather than waited for (``FOR UPDATE SKIP LOCKED``); SQLite has
+    one writer at a time and no such clause."""
     table = OutboxMessage.__table__
     return prepare(
         select(table.c.id, table.c.channel, table.c.chat_id, table.c.not_before, table.c.claimed_until)
         .where(table.c.status == PENDING, table.c.channel.in_([bindparam(f"c{i}") for i in range(channels)]))
         .order_by(table.c.priority, table.c.id)
-        .limit(SCAN_WINDOW),
+        .limit(window)
+        .with_for_update(skip_locked=True),
+        dialect,
+    )
+
+
+@cache
+def _queued(dialect: Dialect) -> Prepared:
+    """Every pending message of some chats, in claiming order, locked or not (PostgreSQL only: an array parameter)."""
+    table = OutboxMessage.__table__
+    return prepare(
+        select(table.c.id, table.c.channel, table.c.chat_id)
+        .where(table.c.status == PENDING, table.c.chat_id == any_(bindparam("chats", type_=ARRAY(String))))
+        .order_by(table.c.priority, table.c.id),
         dialect,
     )
 
@@ -98,17 +114,27 @@ def _sent(dialect: Dialect) -> Prepared:
 
 
 async def claim(
-    source: AsyncSession | Transaction, channels: list[str], worker: str, now: datetime, lease: timedelta, limit: int
+    source: AsyncSession | Transaction,
+    channels: list[str],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    window: int = SCAN_WINDOW,
 ) -> list[OutboxMessage]:
     """Leases due messages without overtaking: a chat's message is taken only if every earlier one is taken too.
 
-    Runs on the driver (``storage.driver``): on SQLite the delivery worker holds the one write lock meanwhile, and
-    every reply waits behind it. The messages returned belong to no session."""
+    Several workers may claim at once (PostgreSQL): the scan skips what another claim has locked, and a chat is
+    taken only as far as its queue, read whole and regardless of locks, agrees with what this claim holds — else a
+    worker could take a chat's second message while another takes its first. Runs on the driver
+    (``storage.driver``): on SQLite the delivery worker holds the one write lock meanwhile, and every reply waits
+    behind it. The messages returned belong to no session."""
     db = transaction_of(source).driver
     dialect = db.dialect
-    rows = await db.fetch(_scan(dialect, len(channels)), {f"c{i}": channel for i, channel in enumerate(channels)})
+    params = {f"c{i}": channel for i, channel in enumerate(channels)}
+    rows = await db.fetch(_scan(dialect, len(channels), window), params)
     blocked: set[tuple[str, str]] = set()
-    wanted: list[int] = []
+    wanted: dict[int, tuple[str, str]] = {}
     for row in rows:
         chat = (row["channel"], row["chat_id"])
         if chat in blocked:
@@ -117,14 +143,34 @@ async def claim(
         if row["not_before"] > now or not free:
             blocked.add(chat)
             continue
-        wanted.append(row["id"])
+        wanted[row["id"]] = chat
         if len(wanted) >= limit:
             break
+    if wanted and dialect.name == "postgresql":
+        wanted = await _in_queue_order(db, wanted)
     if not wanted:
         return []
     params = {"now": now, "worker": worker, "until": now + lease} | {f"m{i}": id_ for i, id_ in enumerate(wanted)}
     claimed = [OutboxMessage(**row) for row in await db.fetch(_lease(dialect, len(wanted)), params)]
     return sorted(claimed, key=lambda message: (message.priority, message.id))
+
+
+async def _in_queue_order(db: Driver, wanted: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """What is left of ``wanted`` once each chat is cut where its queue has a message not in ``wanted`` (one that
+    another worker holds, or that was beyond the scan)."""
+    queued = await db.fetch(_queued(db.dialect), {"chats": sorted({chat_id for _, chat_id in wanted.values()})})
+    chats = set(wanted.values())
+    cut: set[tuple[str, str]] = set()
+    kept: dict[int, tuple[str, str]] = {}
+    for row in queued:
+        chat = (row["channel"], row["chat_id"])
+        if chat not in chats or chat in cut:
+            continue
+        if row["id"] in wanted:
+            kept[row["id"]] = chat
+        else:
+            cut.add(chat)
+    return kept
 
 
 async def mark_sent(source: AsyncSession | Transaction, message_ids: list[int], now: datetime) -> None:
@@ -134,7 +180,10 @@ async def mark_sent(source: AsyncSession | Transaction, message_ids: list[int], 
         await db.execute_many(_sent(db.dialect), rows)
 
 
-async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime, error: str) -> None:
+async def mark_retry(
+    session: AsyncSession, message_id: int, not_before: datetime, error: str, *, counted: bool = True
+) -> None:
+    """Due again at ``not_before``; ``counted`` False for a 429, which never brings a message nearer to giving up."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
@@ -143,7 +192,7 @@ async def mark_retry(session: AsyncSession, message_id: int, not_before: datetim
             claimed_until=None,
             claimed_by=None,
             last_error=error[:2000],
-            attempts=OutboxMessage.attempts + 1,
+            attempts=OutboxMessage.attempts + int(counted),
         )
     )
 

@@ -31,6 +31,27 @@ if ON_CI and not POSTGRES_OK:
         f"CI=true but PostgreSQL is not reachable at {postgres.SERVER_URL}: refusing to skip its tests"
     )
 
+REDIS_URL = os.environ.get("CAUNOI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def _redis_reachable() -> bool:
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        return bool(await client.ping())
+    except (OSError, RedisError):
+        return False
+    finally:
+        await client.aclose()
+
+
+REDIS_OK = asyncio.run(_redis_reachable())
+if ON_CI and not REDIS_OK:
+    raise pytest.UsageError(f"CI=true but Redis is not reachable at {REDIS_URL}: refusing to skip its tests")
+needs_redis = pytest.mark.skipif(not REDIS_OK, reason=f"Redis not reachable at {REDIS_URL} (never skipped on CI)")
+
 DATABASES = ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_OK, reason=f"PostgreSQL not reachable at {postgres.SERVER_URL} (never skipped on CI)"),

@@ -27,8 +27,8 @@ from bot.channels.plain import render_plain
 from bot.channels.telegram import html_parts, keyboard
 from bot.channels.zalo import MAX_TEXT as ZALO_MAX_TEXT
 from bot.config import Settings
-from bot.delivery import Pace
 from bot.engine.replies import Reply
+from bot.pacing import Pace
 from storage import schedules
 from storage.models import Base
 from storage.people import Role, create_invite

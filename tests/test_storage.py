@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from storage.models import ActivityKind, AuditEntry, Base, OutboxMessage, Unit
 from storage.types import utcnow
 from storage.unit_sources import csv_units, vietnam_units
 from storage.units import by_code, subtree_ids, upsert_units
+from tests.conftest import DATABASES
 
 
 async def test_migrations_reach_head_match_the_models_and_seed_kinds(app: App) -> None:
@@ -118,6 +120,27 @@ async def test_outbox_keeps_order_per_chat_and_leases_exclusively(app: App) -> N
     async with app.db.transaction() as session:
         expired = await outbox.claim(session, ["telegram"], "w3", now + timedelta(seconds=61), lease, limit=10)
     assert [m.payload["text"] for m in expired if m.chat_id == "1"] == ["a0", "a1", "a2"]  # leases expire
+
+
+@pytest.mark.parametrize("database_url", [DATABASES[1]], indirect=True)  # two claims at once: PostgreSQL's case
+async def test_two_workers_claiming_at_once_never_split_a_chat(app: App) -> None:
+    """Worker A's claim holds chat X's first message (its scan window ends before X's second); worker B claims
+    while A's transaction is open. B skips what A locked, and must not take X's second message either: it would be
+    sent beside the first, perhaps before it."""
+    now = utcnow()
+    async with app.db.transaction() as session:
+        await outbox.enqueue(session, [outbox.Outgoing("telegram", chat, None, {"text": text}) for chat, text in
+                                       [("X", "x1"), ("Y", "y1"), ("Z", "z1"), ("X", "x2"), ("W", "w1")]], now)  # fmt: skip
+    lease = timedelta(seconds=30)
+    async with app.db.begin() as first:
+        mine = await outbox.claim(first, ["telegram"], "A", now, lease, limit=1, window=2)
+        async with app.db.begin() as second:
+            theirs = await asyncio.wait_for(outbox.claim(second, ["telegram"], "B", now, lease, limit=10), 5)
+    assert [m.payload["text"] for m in mine] == ["x1"]
+    assert sorted(m.payload["text"] for m in theirs) == ["w1", "z1"]  # not y1 (locked by A), not x2 (behind x1)
+    async with app.db.begin() as later:
+        rest = await outbox.claim(later, ["telegram"], "C", now, lease, limit=10)
+    assert [m.payload["text"] for m in rest] == ["y1"]  # x2 waits until x1 is sent or its lease ends
 
 
 async def test_outbox_keeps_every_message_of_a_large_batch_in_order(app: App) -> None:

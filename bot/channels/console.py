@@ -12,9 +12,9 @@ from pathlib import Path
 
 from bot.app import App
 from bot.channels.plain import render_plain
-from bot.delivery import Pace
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
+from bot.pacing import Pace
 
 CHANNEL = "console"
 PHOTO_PREFIX = "!photo"

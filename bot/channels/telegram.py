@@ -51,11 +51,12 @@ from aiogram.types import (
 )
 
 from bot.config import Settings
-from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
+from bot.delivery import RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound, callback_data
 from bot.engine.replies import Reply
 from bot.i18n import I18n
 from bot.menus import command_menu
+from bot.pacing import Pace
 from bot.pipeline import UpdatePipeline
 from bot.registry import Registry
 

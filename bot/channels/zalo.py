@@ -19,10 +19,11 @@ from aiohttp import web
 from bot.channels.plain import render_plain
 from bot.channels.webhooks import checked_secret, json_body, secret_matches
 from bot.config import Settings
-from bot.delivery import Pace, RetryLater, Undeliverable, Unreachable
+from bot.delivery import RetryLater, Undeliverable, Unreachable
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Reply
 from bot.i18n import I18n
+from bot.pacing import Pace
 from bot.pipeline import UpdatePipeline
 from storage.text import split_lines
 
@@ -157,7 +158,9 @@ class ZaloSender:
 
 
 def _classify(error: ZaloError) -> Exception:
-    if error.code == 0 or error.code == 429 or error.code >= 500:
+    if error.code == 429:
+        return RetryLater(str(error), flood=True)
+    if error.code == 0 or error.code >= 500:
         return RetryLater(str(error))
     if error.code == 403:
         return Unreachable(str(error))
