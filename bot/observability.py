@@ -1,7 +1,8 @@
-"""What an operator watches: ``/healthz`` (the database answers, the delivery worker runs, the outbox is not stuck)
-and ``/metrics`` in Prometheus' text format (updates handled and how long they took, deliveries by outcome, the
-outbox's backlog, messages queued by background jobs), through prometheus-client. Counters are this process's;
-the outbox figures are the database's, shared by every worker.
+"""What an operator watches: ``/healthz`` (the process is alive: it answers, and its delivery worker runs),
+``/readyz`` (it can do its work: the database answers and the outbox is not stuck) and ``/metrics`` in Prometheus'
+text format (updates handled and how long they took, deliveries by outcome, the outbox's backlog for replies and for
+messages to many, the periodic jobs' durations and failures and what they queued), through prometheus-client.
+Counters are this process's; the outbox figures are the database's, shared by every worker.
 
 ``/metrics`` answers requests from this machine, or any request carrying ``Authorization: Bearer
 CAUNOI_METRICS_TOKEN`` when that is set: nothing personal is in it, but it is nobody else's business either.
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from storage.models import OutboxMessage
 from storage.outbox import PENDING
@@ -33,41 +34,55 @@ UPDATE_SECONDS = Histogram("caunoi_update_seconds", "Time to handle one update (
 DELIVERIES = Counter("caunoi_deliveries_total", "Outbox sends, by channel and outcome", ["channel", "outcome"],
                      registry=REGISTRY)  # fmt: skip
 JOB_MESSAGES = Counter("caunoi_job_messages_total", "Messages queued by background jobs", ["job"], registry=REGISTRY)
-OUTBOX_PENDING = Gauge("caunoi_outbox_pending", "Messages waiting in the outbox (all workers)", registry=REGISTRY)
+JOB_SECONDS = Histogram("caunoi_job_seconds", "Time one run of a periodic job took (reminder sweep, housekeeping)",
+                        ["job"], registry=REGISTRY, buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300))  # fmt: skip
+JOB_FAILURES = Counter("caunoi_job_failures_total", "Runs of a periodic job that failed", ["job"], registry=REGISTRY)
+OUTBOX_PENDING = Gauge("caunoi_outbox_pending", "Messages due in the outbox (all workers), by kind", ["kind"],
+                       registry=REGISTRY)  # fmt: skip
 OUTBOX_OLDEST = Gauge("caunoi_outbox_oldest_pending_seconds", "Age of the oldest message due and not yet sent",
-                      registry=REGISTRY)  # fmt: skip
+                      ["kind"], registry=REGISTRY)  # fmt: skip
+KINDS = {0: "reply", 1: "bulk"}  # outbox priorities: replies to conversations, messages to many
 STUCK_AFTER = 900.0  # seconds: a message due this long and not sent makes /healthz fail
 
 
-async def outbox_backlog(app: App, now: datetime) -> tuple[int, float]:
-    """(messages pending, seconds the oldest due one has waited)."""
+async def outbox_backlog(app: App, now: datetime) -> dict[str, tuple[int, float]]:
+    """For replies and for messages to many: (messages due, seconds the oldest of them has waited)."""
     async with app.db.transaction() as session:
-        pending, oldest = (await session.execute(
-            select(func.count(), func.min(OutboxMessage.not_before))
+        rows = (await session.execute(
+            select(OutboxMessage.priority, func.count(), func.min(OutboxMessage.not_before))
             .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
-        )).one()  # fmt: skip
-    return int(pending or 0), max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+            .group_by(OutboxMessage.priority)
+        )).all()  # fmt: skip
+    backlog = {kind: (0, 0.0) for kind in KINDS.values()}
+    for priority, pending, oldest in rows:
+        backlog[KINDS.get(priority, "bulk")] = (int(pending), max(0.0, (now - oldest).total_seconds()))
+    return backlog
 
 
 def add_routes(site: web.Application, app: App, worker_alive: object, token: str | None) -> None:
     """``worker_alive()`` says whether the delivery worker's task still runs."""
 
     async def health(request: web.Request) -> web.Response:
+        alive = bool(worker_alive())  # type: ignore[operator]
+        body = {"ok": alive, "problems": [] if alive else ["delivery worker stopped"]}
+        return web.json_response(body, status=200 if alive else 503)
+
+    async def ready(request: web.Request) -> web.Response:
         problems: list[str] = []
-        pending = oldest = None
+        backlog: dict[str, tuple[int, float]] = {}
         try:
             async with asyncio.timeout(3):
-                async with app.db.transaction() as session:
-                    await session.execute(text("SELECT 1"))
-                pending, oldest = await outbox_backlog(app, app.clock())
+                backlog = await outbox_backlog(app, app.clock())
         except Exception as error:  # the database is down or too slow: say so, do not raise
             problems.append(f"database: {type(error).__name__}")
         if not worker_alive():  # type: ignore[operator]
             problems.append("delivery worker stopped")
-        if oldest is not None and oldest > STUCK_AFTER:
+        oldest = max((age for _, age in backlog.values()), default=0.0)
+        if oldest > STUCK_AFTER:
             problems.append(f"outbox stuck: oldest due message waiting {oldest:.0f} s")
-        body = {"ok": not problems, "problems": problems, "outbox_pending": pending,
-                "oldest_pending_seconds": None if oldest is None else round(oldest, 1)}  # fmt: skip
+        body = {"ok": not problems, "problems": problems,
+                "outbox_pending": sum(count for count, _ in backlog.values()) if backlog else None,
+                "oldest_pending_seconds": round(oldest, 1) if backlog else None}  # fmt: skip
         return web.json_response(body, status=200 if not problems else 503)
 
     async def metrics(request: web.Request) -> web.Response:
@@ -77,12 +92,14 @@ def add_routes(site: web.Application, app: App, worker_alive: object, token: str
         if not allowed:
             return web.Response(status=403, text="forbidden\n")
         try:
-            pending, oldest = await outbox_backlog(app, app.clock())
-            OUTBOX_PENDING.set(pending)
-            OUTBOX_OLDEST.set(oldest)
+            for kind, (pending, oldest) in (await outbox_backlog(app, app.clock())).items():
+                OUTBOX_PENDING.labels(kind).set(pending)
+                OUTBOX_OLDEST.labels(kind).set(oldest)
         except Exception:  # still serve the process's counters
-            OUTBOX_PENDING.set(float("nan"))
+            for kind in KINDS.values():
+                OUTBOX_PENDING.labels(kind).set(float("nan"))
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     site.router.add_get("/healthz", health)
+    site.router.add_get("/readyz", ready)
     site.router.add_get("/metrics", metrics)

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -171,12 +172,16 @@ async def serve_console(settings: Settings, stop: asyncio.Event | None = None) -
 
 
 async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]], name: str) -> None:
-    """Runs ``job`` now and then every ``seconds`` until ``stop``; a failure is logged and the next run still comes."""
+    """Runs ``job`` now and then every ``seconds`` until ``stop``; a failure is logged and counted, and the next run
+    still comes. Each run's duration goes to ``caunoi_job_seconds``."""
     while not stop.is_set():
+        started = time.perf_counter()
         try:
             await job()
         except Exception:
             log.exception("%s failed", name)
+            observability.JOB_FAILURES.labels(name).inc()
+        observability.JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 

@@ -1,16 +1,18 @@
-"""What an operator sees, on SQLite and PostgreSQL: /healthz says whether the database answers, the delivery
-worker runs and the outbox moves (503 with the reason when not); /metrics counts updates, their handling time and
+"""What an operator sees, on SQLite and PostgreSQL: /healthz says whether the process is alive (its delivery worker
+runs), /readyz whether the database answers and the outbox moves (503 with the reason when not); /metrics counts updates, their handling time and
 deliveries, and the outbox's backlog, for this machine or the holder of the metrics token only."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
-from bot.observability import add_routes
+from bot.observability import REGISTRY, add_routes
+from bot.runtime import _every
 from storage import outbox
 from tests.helpers import Transcript, invite, seed_units
 
@@ -30,24 +32,33 @@ async def test_health_and_metrics(app: App) -> None:
     await chat.say(await invite(app))
     client = await _client(app)
     try:
-        healthy = await client.get("/healthz")
-        body = await healthy.json()
-        assert healthy.status == 200 and body["ok"] and body["outbox_pending"] == 0
+        assert (await client.get("/healthz")).status == 200
+        ready = await client.get("/readyz")
+        body = await ready.json()
+        assert ready.status == 200 and body["ok"] and body["outbox_pending"] == 0
         metrics = await (await client.get("/metrics")).text()
         assert 'caunoi_updates_total{channel="console",outcome="handled"}' in metrics
-        assert "caunoi_update_seconds_count" in metrics and "caunoi_outbox_pending 0.0" in metrics
+        assert "caunoi_update_seconds_count" in metrics
+        assert (
+            'caunoi_outbox_pending{kind="reply"} 0.0' in metrics and 'caunoi_outbox_pending{kind="bulk"} 0.0' in metrics
+        )
         assert 'caunoi_deliveries_total{channel="console",outcome="sent"}' in metrics
         async with app.db.transaction() as session:  # a message due 20 minutes ago and still not sent
             await outbox.enqueue(session, [outbox.Outgoing("telegram", "42", None, {"text": "x"})],
                                  app.clock() - timedelta(minutes=20))  # fmt: skip
-        stuck = await client.get("/healthz")
+        stuck = await client.get("/readyz")
         assert stuck.status == 503 and "outbox stuck" in (await stuck.json())["problems"][0]
+        assert (await client.get("/healthz")).status == 200  # alive all the same: a restart would not help
+        metrics = await (await client.get("/metrics")).text()
+        assert 'caunoi_outbox_pending{kind="reply"} 1.0' in metrics
+        assert 'caunoi_outbox_oldest_pending_seconds{kind="reply"} 1' in metrics  # 1200 s and a little
     finally:
         await client.close()
     stopped = await _client(app, alive=False)
     try:
-        answer = await stopped.get("/healthz")
-        assert answer.status == 503 and "delivery worker stopped" in (await answer.json())["problems"]
+        for path in ("/healthz", "/readyz"):
+            answer = await stopped.get(path)
+            assert answer.status == 503 and "delivery worker stopped" in (await answer.json())["problems"]
     finally:
         await stopped.close()
 
@@ -61,3 +72,19 @@ async def test_metrics_need_the_token_when_one_is_set(app: App) -> None:
         assert allowed.status == 200 and "caunoi_outbox_pending" in await allowed.text()
     finally:
         await client.close()
+
+
+async def test_periodic_jobs_are_timed_and_their_failures_counted() -> None:
+    stop = asyncio.Event()
+    runs: list[int] = []
+
+    async def job() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise RuntimeError("the first run fails")
+        stop.set()
+
+    await _every(0, stop, job, "test job")
+    assert runs == [0, 1]  # the failure did not stop the next run
+    assert REGISTRY.get_sample_value("caunoi_job_failures_total", {"job": "test job"}) == 1
+    assert REGISTRY.get_sample_value("caunoi_job_seconds_count", {"job": "test job"}) == 2

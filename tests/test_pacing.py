@@ -60,8 +60,9 @@ async def test_workers_share_each_chats_budget_and_its_burst(pacers: tuple[Redis
 async def test_a_waiting_reply_holds_back_every_workers_broadcast(pacers: tuple[RedisPacer, RedisPacer]) -> None:
     first, second = pacers
     assert await first.try_channel("slow", urgent=False) == 0
-    assert await second.try_channel("slow", urgent=True) > 0  # a reply waits for the next slot, and says so
-    await asyncio.sleep(1.0)
+    wait = await second.try_channel("slow", urgent=True)
+    assert wait > 0  # a reply waits for the next slot, and says so
+    await asyncio.sleep(wait)
     assert await first.try_channel("slow", urgent=False) > 0  # the slot is free, but a reply is waiting for it
     assert await second.try_channel("slow", urgent=True) == 0
 
