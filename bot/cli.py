@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import App, build_registry
 from bot.config import Settings
+from bot.log_format import JsonFormatter
 from bot.registry import CliVerb, Registry
 from storage.types import start_clock_at, utcnow
 
@@ -46,14 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser(build_registry()).parse_args(argv)
     settings = Settings()
     start_clock_at(settings.clock_start)
-    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    text_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     if args.command == "demo":  # the terminal is the chat: logs go to a file, never into the conversation
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        logging.basicConfig(
-            level=settings.log_level.upper(), format=log_format, filename=settings.data_dir / "demo.log"
-        )
+        handler: logging.Handler = logging.FileHandler(settings.data_dir / "demo.log")
     else:
-        logging.basicConfig(level=settings.log_level.upper(), format=log_format, stream=sys.stderr)
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(text_format))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     if logging.getLogger().level > logging.DEBUG:  # a line per migration step on every command is noise
         logging.getLogger("alembic").setLevel(logging.WARNING)
     keep_data_out_of_logs()

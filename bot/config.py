@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     pgbouncer: bool = False  # the database URL is PgBouncer's, in transaction mode
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
     default_language: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
 
@@ -68,6 +69,13 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 10
     processed_update_retention_days: int = 14
     correction_days: int = 7  # a sent activity report may be corrected by its reporter this many days (0: never)
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("CAUNOI_LOG_FORMAT must be 'text' or 'json'")
+        return value
 
     @field_validator("default_language")
     @classmethod

@@ -5,12 +5,19 @@ deliveries, and the outbox's backlog, for this machine or the holder of the metr
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import sys
 from datetime import timedelta
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import ValidationError
 
 from bot.app import App
+from bot.config import Settings
+from bot.log_format import JsonFormatter
 from bot.observability import REGISTRY, add_routes
 from bot.runtime import _every
 from storage import outbox
@@ -88,3 +95,19 @@ async def test_periodic_jobs_are_timed_and_their_failures_counted() -> None:
     assert runs == [0, 1]  # the failure did not stop the next run
     assert REGISTRY.get_sample_value("caunoi_job_failures_total", {"job": "test job"}) == 1
     assert REGISTRY.get_sample_value("caunoi_job_seconds_count", {"job": "test job"}) == 2
+
+
+def test_json_logs_are_one_object_per_line() -> None:
+    formatter = JsonFormatter()
+    try:
+        raise ValueError("hỏng")
+    except ValueError:
+        record = logging.LogRecord("bot.delivery", logging.ERROR, __file__, 1, "round %s failed", ("7",),
+                                   sys.exc_info())  # fmt: skip
+    line = formatter.format(record)
+    assert "\n" not in line
+    parsed = json.loads(line)
+    assert (parsed["level"], parsed["logger"], parsed["message"]) == ("ERROR", "bot.delivery", "round 7 failed")
+    assert parsed["time"].endswith("+00:00") and "ValueError: hỏng" in parsed["exception"]
+    with pytest.raises(ValidationError):
+        Settings(log_format="yaml", _env_file=None)  # type: ignore[call-arg]
