@@ -1,7 +1,7 @@
 """Summaries at province scale: 3,300 communes and 1,000,000 activity reports over a year. Times and peak memory of
 the chat figures and of each file (xlsx, docx, png), beside the plain SQL aggregate on the same database.
 
-Run:  python bench/summary_bench.py [--db sqlite|postgres|both] [--communes 3300] [--reports 1000000]
+Run:  python bench/summary_bench.py [--db sqlite|postgres|both] [--communes 3300] [--reports 1000000] [--figures-only]
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def measure(label: str, job: Callable[[], Awaitable[Any]], baseline: float
     return result
 
 
-async def run(database: str, communes: int, reports: int) -> None:
+async def run(database: str, communes: int, reports: int, files: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = (
             await postgres.process_database("bench")
@@ -118,7 +118,7 @@ async def run(database: str, communes: int, reports: int) -> None:
                 return await compile_summary(session, root, PERIOD, TODAY, ZONE)
 
         summary = await measure("chat figures (compile_summary)", figures, baseline)
-        for fmt in ("xlsx", "docx", "png"):
+        for fmt in ("xlsx", "docx", "png") if files else ():
 
             async def build(fmt: str = fmt) -> Any:
                 async with app.db.transaction() as session:
@@ -135,9 +135,10 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--communes", type=int, default=3300)
     parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--figures-only", action="store_true", help="the figures against the aggregate, no files")
     args = parser.parse_args()
     for database in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        asyncio.run(run(database, args.communes, args.reports))
+        asyncio.run(run(database, args.communes, args.reports, files=not args.figures_only))
 
 
 if __name__ == "__main__":

@@ -140,7 +140,10 @@ class ActivityReport(Base):
     """One activity an officer reported; ``draft_key`` makes a double confirm save it once."""
 
     __tablename__ = "activity_reports"
-    __table_args__ = (Index("ix_activity_reports_kind_date", "kind_code", "activity_date"),)
+    __table_args__ = (
+        Index("ix_activity_reports_kind_date", "kind_code", "activity_date"),
+        Index("ix_activity_reports_participants", "participants"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_key: Mapped[str] = mapped_column(String(36), unique=True)
