@@ -3,6 +3,7 @@ with pre-filled figures, and the supervisor's return → correction → resubmis
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -47,7 +48,8 @@ async def test_remind_file_return_resubmit_approve(app: App, telegram: FakeTeleg
     mark = officer.seen
     await officer.send("Nguyễn Thị Lan", "Cảm ơn")
     reminder = await telegram.wait_for(OFFICER, "Đơn vị anh/chị chưa nộp", after=mark)
-    assert "Báo cáo tháng đối ngoại" in reminder.text
+    reminded = re.search(r"Báo cáo tháng đối ngoại — (tháng \d+/\d+)", reminder.text)
+    assert reminded is not None, reminder.text  # a deadline day has two periods within reach: file the one reminded
 
     await officer.send("/trogiup", "báo cáo")  # the conversation moves on; the reminder's button still works
     mark = officer.seen
@@ -65,7 +67,7 @@ async def test_remind_file_return_resubmit_approve(app: App, telegram: FakeTeleg
     await boss.send("Trần Văn Tỉnh", "Cảm ơn")
     summary = await boss.send("/tiendo", "đúng hạn")
     assert "1/94 đã nộp" in summary
-    await boss.tap("Báo cáo tháng đối ngoại", "chờ duyệt 1")
+    await boss.tap(f"Báo cáo tháng đối ngoại — {reminded[1]}", "chờ duyệt 1")
     shown = await boss.tap("Duyệt: Phường Tam Kỳ", "Lịch sử")
     assert "Tuyên truyền Chỉ thị 12" in shown
     await boss.tap("Trả lại kèm nhận xét", "Đơn vị cần sửa gì")
