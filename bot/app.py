@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.background import JobRunner
 from bot.config import Settings
 from bot.delivery import DeliveryWorker, Sender
 from bot.pipeline import UpdatePipeline
@@ -37,8 +38,15 @@ class App:
             redis_prefix=settings.redis_prefix,
         )
         self.pipeline = UpdatePipeline(
-            self.db, self.registry, settings, clock=clock, on_outbox=self.worker.wake, cipher=self.cipher
+            self.db, self.registry, settings, clock=clock, on_outbox=self.wake, cipher=self.cipher
         )
+        self.jobs = JobRunner(self, concurrency=settings.job_concurrency,
+                              lease=timedelta(seconds=settings.job_lease_seconds))  # fmt: skip
+
+    def wake(self) -> None:
+        """After an update: its replies are due, and it may have queued a background job."""
+        self.worker.wake()
+        self.jobs.wake()
 
     def add_sender(self, sender: Sender) -> None:
         self.worker = DeliveryWorker(
@@ -49,7 +57,6 @@ class App:
             redis_url=self.settings.redis_url,
             redis_prefix=self.settings.redis_prefix,
         )
-        self.pipeline.on_outbox = self.worker.wake
 
     async def migrate(self) -> None:
         """Brings the schema up to date, then refuses to go on if stored encrypted notes cannot be opened."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     clock_start: datetime | None = None
 
     outbox_max_attempts: int = 10
+    job_concurrency: int = Field(default=2, ge=1, le=16)  # background jobs (files) one worker makes at once
+    job_lease_seconds: int = Field(default=60, ge=2)  # a job whose worker died is made again after this
     processed_update_retention_days: int = 14
     correction_days: int = 7  # a sent activity report may be corrected by its reporter this many days (0: never)
 

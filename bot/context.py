@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.engine.events import Attachment
 from bot.engine.replies import Document, Option, Reply
 from bot.i18n import I18n
+from storage import jobs
 from storage.conversations import ConversationState
 from storage.crypto import Cipher
 from storage.driver import Transaction
@@ -105,6 +106,13 @@ class Ctx:
 
     def send_document(self, document: Document, text: str = "") -> None:
         self.replies.append(Reply(text=text, document=document))
+
+    async def queue_job(self, kind: str, args: dict[str, Any]) -> None:
+        """Work too long for this update (a workbook, a Word draft): queued in its transaction, made in the
+        background (``bot.background``); the person gets a progress message now, edited as it goes, then the files."""
+        assert self.person is not None
+        job = await jobs.add(self.session, kind, args, self.person.id, self.identity, self.i18n.language, self.now)
+        self.replies.append(Reply(text=self.t("Making the file… {percent} %", percent=0), progress=job.id))
 
     def set_language(self, language: str) -> None:
         self.identity.language = language

@@ -15,7 +15,7 @@ from typing import Protocol
 from bot.engine.replies import Reply
 from bot.observability import DELIVERIES
 from bot.pacing import LocalPacer, Pace, Pacer, RedisPacer
-from storage import outbox
+from storage import jobs, outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.types import utcnow
@@ -44,10 +44,13 @@ class Undeliverable(Exception):
 
 
 class Sender(Protocol):
+    """Sends one reply; returns the platform's id of the (last) message sent, where it has one. A sender that can
+    change a message it sent also has ``edit(chat_id, ref, reply)``; on others, a progress message is sent once."""
+
     channel: str
     pace: Pace
 
-    async def send(self, chat_id: str, reply: Reply) -> None: ...
+    async def send(self, chat_id: str, reply: Reply) -> str | None: ...
 
 
 FLOOD_PAUSE = 1.0  # seconds, after a 429 that did not say how long (Zalo's)
@@ -168,7 +171,11 @@ class DeliveryWorker:
 
     async def _send_one(self, sender: Sender, message: OutboxMessage) -> Result:
         try:
-            await sender.send(message.chat_id, Reply.from_json(message.payload))
+            reply = Reply.from_json(message.payload)
+            if reply.progress is None:
+                await sender.send(message.chat_id, reply)
+            else:
+                await self._send_progress(sender, message.chat_id, reply, reply.progress)
         except Unreachable as error:
             log.info("chat %s/%s is unreachable: %s", message.channel, message.chat_id, error)
             return Result(message, "unreachable", str(error))
@@ -190,6 +197,19 @@ class DeliveryWorker:
             log.exception("unexpected error sending outbox message %s", message.id)
             return Result(message, "retry", repr(error), backoff(message.attempts + 1))
         return Result(message, "sent")
+
+    async def _send_progress(self, sender: Sender, chat_id: str, reply: Reply, job_id: int) -> None:
+        """A background job's progress: its first message is sent and its platform id kept on the job; later ones
+        edit that message, or are left out where the channel cannot edit (one message, not ten)."""
+        async with self.db.transaction() as session:
+            ref = await jobs.progress_ref(session, job_id)
+        edit = getattr(sender, "edit", None)
+        if ref is None:
+            sent = await sender.send(chat_id, reply)
+            async with self.db.transaction() as session:
+                await jobs.set_progress_ref(session, job_id, sent if sent and edit is not None else jobs.NO_EDITS)
+        elif ref != jobs.NO_EDITS and edit is not None:
+            await edit(chat_id, ref, reply)
 
     async def _record_sent(self, result: Result) -> None:
         async with self.db.begin() as tx:

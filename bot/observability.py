@@ -33,10 +33,19 @@ UPDATE_SECONDS = Histogram("caunoi_update_seconds", "Time to handle one update (
                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))  # fmt: skip
 DELIVERIES = Counter("caunoi_deliveries_total", "Outbox sends, by channel and outcome", ["channel", "outcome"],
                      registry=REGISTRY)  # fmt: skip
-JOB_MESSAGES = Counter("caunoi_job_messages_total", "Messages queued by background jobs", ["job"], registry=REGISTRY)
-JOB_SECONDS = Histogram("caunoi_job_seconds", "Time one run of a periodic job took (reminder sweep, housekeeping)",
-                        ["job"], registry=REGISTRY, buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300))  # fmt: skip
-JOB_FAILURES = Counter("caunoi_job_failures_total", "Runs of a periodic job that failed", ["job"], registry=REGISTRY)
+PERIODIC_MESSAGES = Counter("caunoi_periodic_messages_total", "Messages queued by periodic work", ["periodic"],
+                            registry=REGISTRY)  # fmt: skip
+PERIODIC_SECONDS = Histogram("caunoi_periodic_seconds", "Time one run of periodic work took (reminder sweep, "
+                             "housekeeping)", ["periodic"], registry=REGISTRY,
+                             buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300))  # fmt: skip
+PERIODIC_FAILURES = Counter("caunoi_periodic_failures_total", "Runs of periodic work that failed", ["periodic"],
+                            registry=REGISTRY)  # fmt: skip
+JOBS = Gauge("caunoi_jobs", "Background jobs (files being made) by status: queued, running (all workers)",
+             ["status"], registry=REGISTRY)  # fmt: skip
+JOB_RESULTS = Counter("caunoi_jobs_finished_total", "Background jobs this process finished, by kind and result "
+                      "(done, retry, failed)", ["kind", "result"], registry=REGISTRY)  # fmt: skip
+JOB_SECONDS = Histogram("caunoi_job_seconds", "Time a background job took to make its files", ["kind"],
+                        registry=REGISTRY, buckets=(0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600))  # fmt: skip
 OUTBOX_PENDING = Gauge("caunoi_outbox_pending", "Messages due in the outbox (all workers), by kind", ["kind"],
                        registry=REGISTRY)  # fmt: skip
 OUTBOX_OLDEST = Gauge("caunoi_outbox_oldest_pending_seconds", "Age of the oldest message due and not yet sent",

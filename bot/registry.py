@@ -22,6 +22,7 @@ from bot.engine.runner import OptionsSource, Validator
 from storage.units import Scope
 
 if TYPE_CHECKING:
+    from bot.background import JobKind
     from bot.web.api import ApiEndpoint
     from bot.web.console import WebPage
     from storage.crypto import Cipher
@@ -86,9 +87,9 @@ class CliVerb:
 
 
 @dataclass(frozen=True)
-class Job:
-    """Background work that every ``caunoi run`` worker does every ``every(settings)`` seconds; ``run`` returns
-    how many messages it queued (the delivery worker is woken when it is more than zero)."""
+class Periodic:
+    """Work the cluster does every ``every(settings)`` seconds, on one worker each time (``bot.runtime``); ``run``
+    returns how many messages it queued (the delivery worker is woken when it is more than zero)."""
 
     name: str
     every: Callable[[Settings], float]
@@ -110,7 +111,8 @@ class Registry:
     readers: dict[str, FileReader] = field(default_factory=dict)  # by suffix: run before the transaction opens
     cli_groups: dict[str, str] = field(default_factory=dict)  # group → help
     cli_verbs: dict[tuple[str, str], CliVerb] = field(default_factory=dict)
-    jobs: list[Job] = field(default_factory=list)
+    periodic: list[Periodic] = field(default_factory=list)
+    job_kinds: dict[str, JobKind] = field(default_factory=dict)  # background jobs (files), by name
     samples: list[Callable[[AsyncSession, datetime], Awaitable[None]]] = field(default_factory=list)  # demo data
     typed: list[Callable[[Ctx, str], Awaitable[bool]]] = field(default_factory=list)  # words outside forms: "xong 2"
     photos: list[Callable[[Ctx, str, str | None], Awaitable[bool]]] = field(default_factory=list)  # (ref, caption)
@@ -132,8 +134,13 @@ class Registry:
         ("todo"), without the screen's area importing that one."""
         self.more_lines.setdefault(screen, []).append(part)
 
-    def add_job(self, job: Job) -> None:
-        self.jobs.append(job)
+    def add_periodic(self, periodic: Periodic) -> None:
+        self.periodic.append(periodic)
+
+    def add_job_kind(self, kind: JobKind) -> None:
+        if kind.name in self.job_kinds:
+            raise ValueError(f"job kind {kind.name} registered twice")
+        self.job_kinds[kind.name] = kind
 
     def add_cli_group(self, name: str, help: str) -> None:
         """A group of verbs (``caunoi export …``); areas may share one, and the first to add it names it."""

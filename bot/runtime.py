@@ -22,10 +22,10 @@ from bot.channels.zalo import ZaloClient, ZaloSender, add_zalo_route
 from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
-from bot.registry import Job
+from bot.registry import Periodic
 from bot.web.api import DataApi
 from bot.web.console import WebConsole
-from storage import retention
+from storage import cluster_runs, jobs, retention
 from storage.conversations import prune_processed
 from storage.types import utcnow
 
@@ -173,54 +173,66 @@ async def serve_console(settings: Settings, stop: asyncio.Event | None = None) -
 
 async def _every(seconds: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]], name: str) -> None:
     """Runs ``job`` now and then every ``seconds`` until ``stop``; a failure is logged and counted, and the next run
-    still comes. Each run's duration goes to ``caunoi_job_seconds``."""
+    still comes. Each run's duration goes to ``caunoi_periodic_seconds``."""
     while not stop.is_set():
         started = time.perf_counter()
         try:
             await job()
         except Exception:
             log.exception("%s failed", name)
-            observability.JOB_FAILURES.labels(name).inc()
-        observability.JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+            observability.PERIODIC_FAILURES.labels(name).inc()
+        observability.PERIODIC_SECONDS.labels(name).observe(time.perf_counter() - started)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
+async def _my_turn(app: App, name: str, every: float) -> bool:
+    """Whether this worker runs ``name`` now: once per interval across the cluster (``storage.cluster_runs``), on
+    real time (a test's clock may stand still)."""
+    async with app.db.transaction() as session:
+        return await cluster_runs.take_turn(session, name, every, utcnow())
+
+
 def _background(app: App, stop: asyncio.Event, downloads: Downloads, *, deliver: bool) -> list[asyncio.Task[None]]:
-    """Delivery; every area's jobs (the reminder sweep: one worker of the cluster at a time, by an advisory lock on
-    PostgreSQL, and the reminder log keeps each reminder single whatever happens); housekeeping, once per cluster
-    too (processed-update keys after their retention period, and every retention schedule); this machine's
-    download files; and on SQLite, keeping the write-ahead log short off the request path (see storage.db)."""
+    """Delivery; background jobs (files); every area's periodic work (the reminder sweep) and housekeeping (processed-
+    update keys after their retention period, and every retention schedule), each once per interval across the
+    cluster — under an advisory lock on PostgreSQL, and only if no worker ran it within the interval (the reminder
+    log keeps each reminder single whatever happens); this machine's download files; and on SQLite, keeping the
+    write-ahead log short off the request path (see storage.db)."""
 
     async def prune() -> None:
         async with app.db.exclusive("housekeeping") as mine:
-            if mine:
+            if mine and await _my_turn(app, "housekeeping", HOUSEKEEPING_EVERY):
                 await housekeeping()
         await asyncio.to_thread(downloads.prune)  # this machine's files
 
     async def housekeeping() -> None:
         async with app.db.transaction() as session:
             await prune_processed(session, utcnow() - timedelta(days=app.settings.processed_update_retention_days))
+            await jobs.prune(session, app.clock())
             swept = await retention.sweep(session, app.clock())
         if swept.total():
             log.info("retention: %d draft(s), %d staged import(s), %d plan draft(s), %d link code(s) removed",
                      swept.drafts, swept.imports, swept.plans, swept.link_codes)  # fmt: skip
 
-    def job_task(job: Job) -> asyncio.Task[None]:
+    def periodic_task(periodic: Periodic) -> asyncio.Task[None]:
+        every = periodic.every(app.settings)
+
         async def once() -> None:
-            async with app.db.exclusive(f"job:{job.name}") as mine:  # one worker of the cluster runs it each time
-                if not mine:
+            async with app.db.exclusive(f"job:{periodic.name}") as mine:  # one worker at a time, once per interval
+                if not mine or not await _my_turn(app, periodic.name, every):
                     return
-                if queued := await job.run(app):
-                    observability.JOB_MESSAGES.labels(job.name).inc(queued)
+                if queued := await periodic.run(app):
+                    observability.PERIODIC_MESSAGES.labels(periodic.name).inc(queued)
                     app.worker.wake()
 
-        return asyncio.create_task(_every(job.every(app.settings), stop, once, job.name))
+        return asyncio.create_task(_every(every, stop, once, periodic.name))
 
     tasks = [
         *([asyncio.create_task(app.worker.run(stop))] if deliver else []),
+        asyncio.create_task(app.jobs.run(stop)),
         asyncio.create_task(_every(HOUSEKEEPING_EVERY, stop, prune, "housekeeping (retention)")),
-        *(job_task(job) for job in app.registry.jobs),
+        *(periodic_task(periodic) for periodic in app.registry.periodic),
     ]
     if app.db.is_sqlite:
         tasks.append(asyncio.create_task(_every(CHECKPOINT_EVERY, stop, app.db.checkpoint, "SQLite checkpoint")))

@@ -205,6 +205,36 @@ class Database:
         async with self.begin() as tx:
             yield tx.session
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only snapshot for long reads (a province's workbook in a background job), beside the writers
+        rather than among them. SQLite: a deferred transaction on a connection of its own, outside the writer queue
+        (in WAL mode a reader and the one writer run at once), so no update waits for it. PostgreSQL: a REPEATABLE
+        READ, READ ONLY transaction, so every sheet of one file reads the same data."""
+        if self.is_sqlite:
+            tx = Transaction(self.engine, await self.engine.raw_connection())
+            sqlite = tx.driver.connection
+            try:
+                sqlite.execute("BEGIN DEFERRED").close()
+                yield tx.session
+            finally:
+                if sqlite.in_transaction:
+                    sqlite.execute("ROLLBACK").close()
+                await tx.close()
+            return
+        tx = Transaction(self.engine, await self.engine.raw_connection())
+        try:
+            transaction = tx.driver.connection.transaction(isolation="repeatable_read", readonly=True)
+            await transaction.start()
+            try:
+                yield tx.session
+            finally:
+                if not tx.driver.connection.is_closed():
+                    with contextlib.suppress(*CONNECTION_LOST):
+                        await transaction.rollback()
+        finally:
+            await tx.close()
+
     async def checkpoint(self) -> None:
         """Copies the SQLite write-ahead log into the database without blocking writers (PASSIVE); no-op elsewhere."""
         if self.is_sqlite:

@@ -237,6 +237,44 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class BackgroundJob(Base):
+    """Work too long for an update's transaction (a province's workbook, a Word draft, charts), asked for in one
+    and done by whichever worker claims it: ``args`` say what to make (codes and keys, nothing personal), the
+    person is told through the outbox. ``progress_ref`` is the platform's id of the one progress message that later
+    updates edit ("-" once sent where messages cannot be edited)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_queue", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id"))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    progress_ref: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ClusterRun(Base):
+    """When a periodic job last ran on any worker: each runs once per interval across the cluster."""
+
+    __tablename__ = "cluster_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OverseasRecord(Base):
     """A person from the commune living abroad (kiều bào) and their relative at home (thân nhân).
 

@@ -99,6 +99,7 @@ class SentMessage:
     photo: str | None = None
     document: str | None = None
     upload: bytes | None = None
+    edits: int = 0  # times editMessageText changed it
 
     def buttons(self) -> list[dict[str, Any]]:
         if not self.reply_markup:
@@ -561,6 +562,33 @@ class FakeTelegram:
         if document.startswith("attach://") and upload is None:
             raise ApiError(400, "Bad Request: file to attach not found")
         return self._captioned(params, "sendDocument", document=document, upload=upload)
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        """Only a text message this bot sent to that chat; the new text must differ (as on Telegram)."""
+        if "inline_message_id" in params:
+            raise ApiError(400, "Bad Request: inline messages are not used by this bot")
+        user = self._target(params)
+        message_id = int(params.get("message_id") or 0)
+        message = next((m for m in self.sent if m.message_id == message_id and m.chat_id == user.id), None)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message.method != "sendMessage":
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        text = visible_text(params["text"], params.get("parse_mode"))
+        if not 1 <= utf16_length(text.strip()) <= 4096:
+            raise ApiError(400, "Bad Request: message text is empty" if not text.strip() else
+                           "Bad Request: message is too long")  # fmt: skip
+        if params["text"] == message.html and self._markup(params) == message.reply_markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.text, message.html, message.edits = text, params["text"], message.edits + 1
+        message.reply_markup = self._markup(params)
+        return {"message_id": message.message_id, "date": int(time.time()), "chat": self._chat(user),
+                "edit_date": int(time.time()), "from": {"id": 123456, "is_bot": True, "first_name": "CauNoi"},
+                "text": text}  # fmt: skip
 
     async def _m_getFile(self, params: dict[str, Any]) -> Any:
         file_id = str(params["file_id"])

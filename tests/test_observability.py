@@ -93,8 +93,8 @@ async def test_periodic_jobs_are_timed_and_their_failures_counted() -> None:
 
     await _every(0, stop, job, "test job")
     assert runs == [0, 1]  # the failure did not stop the next run
-    assert REGISTRY.get_sample_value("caunoi_job_failures_total", {"job": "test job"}) == 1
-    assert REGISTRY.get_sample_value("caunoi_job_seconds_count", {"job": "test job"}) == 2
+    assert REGISTRY.get_sample_value("caunoi_periodic_failures_total", {"periodic": "test job"}) == 1
+    assert REGISTRY.get_sample_value("caunoi_periodic_seconds_count", {"periodic": "test job"}) == 2
 
 
 def test_json_logs_are_one_object_per_line() -> None:

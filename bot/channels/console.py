@@ -44,6 +44,10 @@ class ConsoleSender:
             text = "\n".join(part for part in (text, f"📎 {where}", reply.document.caption) if part)
         self.write(chat_id, text)
 
+    async def edit(self, chat_id: str, ref: str, reply: Reply) -> None:
+        """A terminal cannot change what it printed: the new text (a job's progress) is printed under it."""
+        self.write(chat_id, render_plain(reply))
+
 
 async def read_local_file(attachment: Attachment) -> bytes:
     """The console's "download": the file named with ``!file`` on this machine."""
@@ -77,8 +81,12 @@ class ConsoleChat:
         return Inbound(CHANNEL, self.user_id, self.user_id, key, text=line, display_name=self.display_name)
 
     async def send(self, line: str) -> None:
+        """Handles the line, makes any file it asked for (background jobs run here, in turn) and prints the
+        replies: a terminal chat reads like a conversation."""
         await self.app.pipeline.handle(self.inbound(line))
         await self.app.worker.drain()
+        if await self.app.jobs.drain():
+            await self.app.worker.drain()
 
 
 async def interactive(app: App, people: list[tuple[ConsoleChat, str]], banner: str) -> None:

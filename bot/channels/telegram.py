@@ -13,7 +13,7 @@ import contextlib
 import html
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -215,9 +215,25 @@ class TelegramSender:
             settings.telegram_rate_per_second, settings.telegram_chat_rate_per_second, settings.telegram_chat_burst
         )
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        async with self._errors():
+            return await self._send(int(chat_id), reply)
+        return None  # not reached: the errors are raised as the outbox's
+
+    async def edit(self, chat_id: str, ref: str, reply: Reply) -> None:
+        """Changes the text of a message sent before (a background job's progress)."""
         try:
-            await self._send(int(chat_id), reply)
+            async with self._errors():
+                await self.bot.edit_message_text(html_parts(reply)[0], chat_id=int(chat_id), message_id=int(ref))
+        except Undeliverable as error:
+            if "not modified" not in str(error):  # the same text again is no failure
+                raise
+
+    @contextlib.asynccontextmanager
+    async def _errors(self) -> AsyncIterator[None]:
+        """Bot API errors as the outbox's retry rules."""
+        try:
+            yield
         except TelegramRetryAfter as error:
             raise RetryLater(str(error), after=float(error.retry_after)) from error
         except TelegramForbiddenError as error:
@@ -227,28 +243,30 @@ class TelegramSender:
         except TelegramBadRequest as error:
             raise Undeliverable(str(error)) from error
 
-    async def _send(self, chat_id: int, reply: Reply) -> None:
+    async def _send(self, chat_id: int, reply: Reply) -> str | None:
+        """Returns the id of the last message sent."""
         if reply.commands is not None:  # this person's menu: their role's commands, in their language
             commands = [BotCommand(command=name, description=text[:256]) for name, text in reply.commands]
             await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
-            return
+            return None
         if reply.photo:
-            await self.bot.send_photo(chat_id, reply.photo, caption=html.escape(reply.text[:MAX_CAPTION], quote=False))
-            return
+            caption = html.escape(reply.text[:MAX_CAPTION], quote=False)
+            return str((await self.bot.send_photo(chat_id, reply.photo, caption=caption)).message_id)
         if reply.document:
             data = base64.b64decode(reply.document.content_b64)
             caption = html.escape(reply.document.caption[:MAX_CAPTION], quote=False) or None
             upload = BufferedInputFile(data, reply.document.filename)
             if reply.document.image:
-                await self.bot.send_photo(chat_id, upload, caption=caption)
+                sent = await self.bot.send_photo(chat_id, upload, caption=caption)
             else:
-                await self.bot.send_document(chat_id, upload, caption=caption)
+                sent = await self.bot.send_document(chat_id, upload, caption=caption)
             if not reply.text:
-                return
+                return str(sent.message_id)
         parts = html_parts(reply)
         markup = keyboard(reply)
         for number, part in enumerate(parts, start=1):
-            await self.bot.send_message(chat_id, part, reply_markup=markup if number == len(parts) else None)
+            sent = await self.bot.send_message(chat_id, part, reply_markup=markup if number == len(parts) else None)
+        return str(sent.message_id)
 
 
 async def register_commands(bot: Bot, registry: Registry) -> None:

@@ -41,6 +41,7 @@ class Reply:
     document: Document | None = None
     commands: tuple[tuple[str, str], ...] | None = None  # the person's command menu: set where the channel has one
     reading: bool = False  # a review or a page to read: up to READING_LIMIT characters, other screens SCREEN_LIMIT
+    progress: int | None = None  # a background job's progress message: sent once, then edited where channels can
 
     @property
     def choices(self) -> list[Option]:
@@ -56,7 +57,7 @@ class Reply:
             "rows": [[{"key": o.key, "label": o.label, "nav": o.nav} for o in row] for row in self.rows],
             "screen": self.screen, "typed_hint": self.typed_hint, "photo": self.photo,
             "commands": None if self.commands is None else [list(pair) for pair in self.commands],
-            "reading": self.reading,
+            "reading": self.reading, "progress": self.progress,
             "document": None if document is None else {"filename": document.filename, "content_b64":
                                                         document.content_b64, "caption": document.caption,
                                                         "image": document.image},
@@ -76,4 +77,5 @@ class Reply:
             document=document,
             commands=None if data.get("commands") is None else tuple((n, d) for n, d in data["commands"]),
             reading=bool(data.get("reading")),
+            progress=data.get("progress"),
         )

@@ -18,7 +18,7 @@ from bot.context import Ctx
 from bot.engine.replies import Option, Reply
 from bot.i18n import N_, I18n, i18n_for
 from bot.notify import EVERGREEN, days_left, is_quiet, write
-from bot.registry import Command, Job, Registry, Runtime
+from bot.registry import Command, Periodic, Registry, Runtime
 from storage import audit, outbox, plan_tasks, schedules
 from storage.db import Database
 from storage.models import ActivityReport, Plan, PlanTask, PlanTaskUnit
@@ -292,7 +292,9 @@ async def reminder_job(app: Runtime) -> int:
 
 def register(registry: Registry) -> None:
     registry.add_command(Command("viec", tasks_command, N_("Plan tasks and marking them done"), aliases=("tasks",)))
-    registry.add_job(Job("plan task reminders", lambda settings: settings.reminder_sweep_seconds, reminder_job))
+    registry.add_periodic(
+        Periodic("plan task reminders", lambda settings: settings.reminder_sweep_seconds, reminder_job)
+    )
     registry.typed.append(typed_done)
     registry.add_lines("progress", progress_part)
     registry.add_lines("todo", todo_part)

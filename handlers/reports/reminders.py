@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.engine.replies import Option, Reply
 from bot.i18n import I18n, i18n_for
 from bot.notify import EVERGREEN, days_left, is_quiet, write
-from bot.registry import Job, Registry, Runtime
+from bot.registry import Periodic, Registry, Runtime
 from storage import audit, schedules
 from storage.db import Database
 from storage.models import Person, ReminderLog, ReportSchedule
@@ -231,4 +231,4 @@ async def sweep_job(app: Runtime) -> int:
 
 
 def register(registry: Registry) -> None:
-    registry.add_job(Job("reminder sweep", lambda settings: settings.reminder_sweep_seconds, sweep_job))
+    registry.add_periodic(Periodic("reminder sweep", lambda settings: settings.reminder_sweep_seconds, sweep_job))

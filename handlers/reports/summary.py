@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import JobContext, JobKind, Progress
 from bot.context import Ctx
-from bot.engine.replies import Document, Option
+from bot.engine.replies import Document, Option, Reply
 from bot.i18n import N_, I18n
 from bot.registry import Command, Registry
 from handlers.reports.progress import focus_period
@@ -32,6 +33,7 @@ from storage.periods import Period, parse_period, period_containing
 from storage.units import by_code
 
 FORMATS = ("xlsx", "docx", "png")
+SUMMARY_FILES = "summary.files"
 
 
 async def default_period(session: AsyncSession, today: date) -> Period:
@@ -42,19 +44,22 @@ async def default_period(session: AsyncSession, today: date) -> Period:
     return period_containing("quarter", today)
 
 
-async def produce(session: AsyncSession, root: Unit, summary: Summary, fmt: str, today: date) -> list[Document]:
+async def produce(session: AsyncSession, root: Unit, summary: Summary, fmt: str, today: date,
+                  progress: Progress | None = None) -> list[Document]:  # fmt: skip
     """The files of one format: a workbook, a Word draft, or two charts (activities per unit; completeness)."""
     stem = f"tong-hop-{root.code}-{summary.period.key}"
     if fmt == "xlsx":
         data = await workbook(summary, await activity_rows(session, root, summary),
                               await periodic_rows(session, root, summary.period),
-                              await register_by_country(session, root))  # fmt: skip
+                              await register_by_country(session, root), progress)  # fmt: skip
         return [_document(f"{stem}.xlsx", data, "Bảng tổng hợp")]
     if fmt == "docx":
         place = root.name.split(" ", 1)[-1] if root.name.startswith(("Tỉnh", "Thành phố", "Xã", "Phường")) else "……"
         data = await asyncio.to_thread(report_draft, summary, place, today)
         return [_document(f"{stem}.docx", data, "Dự thảo báo cáo (Word)")]
     history = await completeness_history(session, root, summary.period)
+    if progress is not None:
+        await progress(0.5)
     activity = await asyncio.to_thread(lambda: png(activity_chart(summary)))
     progress = await asyncio.to_thread(lambda: png(completeness_chart(history, summary.root_name)))
     return [_document(f"{stem}-hoat-dong.png", activity, "Số hoạt động theo đơn vị", image=True),
@@ -115,10 +120,24 @@ async def summary_command(ctx: Ctx, args: str) -> None:
         ctx.say(figures_text(summary, ctx.i18n), title=ctx.t("Summary"), rows=rows, reading=True,
                 typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
         return
-    for document in await produce(ctx.session, root, summary, fmt, ctx.today):
-        ctx.send_document(document)
-    audit.record(ctx.session, "export.summary", actor=ctx.person, object_type="unit", object_id=root.code,
-                 period=period.key, format=fmt)  # fmt: skip
+    await ctx.queue_job(SUMMARY_FILES, {"unit": root.code, "period": period.key, "format": fmt})
+
+
+async def make_files(job: JobContext) -> list[Reply]:
+    """The background job behind ``/tonghop … xlsx|docx|png``: the person's scope is checked again (a role may have
+    changed since they asked), the data read through a snapshot that blocks no update, the file built in threads,
+    and the export audited when the file is queued."""
+    fmt, person = job.args["format"], job.person
+    async with job.app.db.reading() as session:
+        root = await session.scalar(select(Unit).where(Unit.code == job.args["unit"], scope_of(person).clause(Unit.id)))
+        if root is None or person.role not in SUPERVISING or fmt not in FORMATS:
+            raise PermissionError("the unit is no longer among the person's")
+        period = parse_period(job.args["period"])
+        summary = await compile_summary(session, root, period, job.today, job.zone)
+        await job.progress(0.1)
+        documents = await produce(session, root, summary, fmt, job.today, job.progress)
+    job.audit("export.summary", object_type="unit", object_id=root.code, period=period.key, format=fmt)
+    return [Reply(text="", document=document) for document in documents]
 
 
 def _is_period(word: str) -> bool:
@@ -156,6 +175,7 @@ async def cli_summary(session: AsyncSession, code: str, period_key: str | None, 
 
 
 def register(registry: Registry) -> None:
+    registry.add_job_kind(JobKind(SUMMARY_FILES, make_files))
     registry.add_command(Command("tonghop", summary_command, N_("Compiled figures, Excel, Word and charts"),
                                  roles=SUPERVISING, menu=N_("Summary"), menu_rank=51,
                                  aliases=("summary",)))  # fmt: skip

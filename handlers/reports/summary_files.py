@@ -3,8 +3,9 @@ of Decree 30/2020/NĐ-CP, and charts readable on a phone. Vietnamese throughout;
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from storage.text import inert
 from storage.types import VIETNAM
 
 VI = I18n("vi")
+BATCH = 5000  # activity rows written to the workbook at a time, in a thread
 UNIT_HEADERS = ["Mã đơn vị", "Đơn vị", "Cấp", "Số hoạt động", "Người tham gia", "Người nước ngoài, kiều bào",
                 "Tiền, hàng vận động (đồng)", "Kiều bào thêm mới", "Hồ sơ kiều bào cập nhật"]  # fmt: skip
 ACTIVITY_HEADERS = ["Ngày", "Mã đơn vị", "Đơn vị", "Loại hoạt động", "Tiêu đề", "Địa điểm", "Nước đối tác",
@@ -59,9 +61,11 @@ class _Sheet:
 
 async def workbook(
     summary: Summary, activities: AsyncIterator[Any], periodic: list[tuple[Any, str, str]],
-    register_by_country: list[tuple[str, str, int]],
+    register_by_country: list[tuple[str, str, int]], progress: Callable[[float], Awaitable[None]] | None = None,
 ) -> bytes:  # fmt: skip
-    """Sheets: summary by unit, activities, periodic reports, completeness, overseas records counted."""
+    """Sheets: summary by unit, activities, periodic reports, completeness, overseas records counted. The activities
+    (a province's half-year: hundreds of thousands) are read in batches and written in a thread, so the event loop
+    goes on answering others while the sheet grows; ``progress`` hears how far it is."""
     book = Workbook(write_only=True)
     _Sheet(book, "Tổng hợp theo đơn vị", UNIT_HEADERS, [
         [unit.code, unit.name, unit.level, unit.activities, unit.participants, unit.foreign_participants,
@@ -71,9 +75,22 @@ async def workbook(
     listing = _Sheet(book, "Hoạt động", ACTIVITY_HEADERS, [])
     for index, width in enumerate([12, 11, 28, 34, 50, 28, 16, 14, 16, 18], start=1):  # a stream: typical widths
         listing.sheet.column_dimensions[get_column_letter(index)].width = width
-    async for day, code, unit, kind, title, place, country, people, foreign, money in activities:
-        listing.append([day, code, unit, summary.kind_names.get(kind, kind), title, place,
-                        country_name(country, "vi") if country else None, people, foreign, money])  # fmt: skip
+
+    def write(batch: list[Any]) -> None:
+        names = summary.kind_names
+        for day, code, unit, kind, title, place, country, people, foreign, money in batch:
+            listing.append([day, code, unit, names.get(kind, kind), title, place,
+                            country_name(country, "vi") if country else None, people, foreign, money])  # fmt: skip
+
+    total, written, batch = max(1, summary.total("activities")), 0, []
+    async for row in activities:
+        batch.append(row)
+        if len(batch) == BATCH:
+            await asyncio.to_thread(write, batch)
+            written, batch = written + len(batch), []
+            if progress is not None:
+                await progress(0.1 + 0.8 * min(1.0, written / total))
+    await asyncio.to_thread(write, batch)
 
     status = {"submitted": "Chờ duyệt", "approved": "Đã duyệt", "returned": "Bị trả lại"}
     _Sheet(book, "Báo cáo định kỳ", ["Đơn vị", "Báo cáo", "Kỳ", "Trạng thái", "Nộp muộn", "Ngày nộp",
@@ -94,6 +111,10 @@ async def workbook(
         [code, unit, country_name(country, "vi") if country else "", count]
         for code, unit, country, count in register_by_country
     ])  # fmt: skip
+    return await asyncio.to_thread(_saved, book)
+
+
+def _saved(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

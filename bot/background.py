@@ -1,0 +1,231 @@
+"""Background jobs, run by every ``caunoi run`` worker (and by the console, in-process): each claims the oldest job
+nobody holds (``storage.jobs``), makes its files outside any conversation's transaction — reading through a snapshot
+that holds no write lock, building in threads so the event loop keeps answering — and shows the person one progress
+message, edited as the work goes on. A worker that dies mid-job leaves its lease to run out; the next claim makes the
+job again, and only the holder of the lease can finish it, so its files are queued once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot import observability
+from bot.engine.replies import Reply
+from bot.i18n import I18n, i18n_for
+from storage import audit, jobs, outbox
+from storage.models import BackgroundJob, Person
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3  # claims of one job, a worker's death included: a job that kills its worker is not retried forever
+PROGRESS_EVERY = 2.0  # seconds between two edits of the progress message (and at least 10 points apart)
+Progress = Callable[[float], Awaitable[None]]  # how far a job is, 0–1
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What an area makes in the background: ``run`` returns the replies (files) for the person."""
+
+    name: str
+    run: Callable[[JobContext], Awaitable[list[Reply]]]
+
+
+class LeaseLost(Exception):
+    """Another worker holds the job now (this one was too slow to renew): stop, and queue nothing."""
+
+
+@dataclass
+class JobContext:
+    """What a job's code is given: its arguments, the person who asked, their language, the app, and a way to
+    report progress; audit entries it adds are written with its files, in the finishing transaction."""
+
+    app: App
+    job: BackgroundJob
+    person: Person
+    i18n: I18n
+    now: datetime
+    today: date
+    zone: ZoneInfo
+    renew: Callable[[int], Awaitable[None]]
+    audits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    _shown: int = 0
+    _shown_at: float = 0.0
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self.job.args
+
+    def t(self, message: str, /, **params: Any) -> str:
+        return self.i18n.t(message, **params)
+
+    def audit(self, action: str, **details: Any) -> None:
+        self.audits.append((action, details))
+
+    async def progress(self, fraction: float) -> None:
+        """Records how far the job is (0–1) and, now and then, edits the person's progress message."""
+        percent = max(0, min(99, int(fraction * 100)))
+        await self.renew(percent)
+        if percent - self._shown >= 10 and time.monotonic() - self._shown_at >= PROGRESS_EVERY:
+            self._shown, self._shown_at = percent, time.monotonic()
+            async with self.app.db.transaction() as session:
+                await outbox.enqueue(session, [_to_person(self.job, progress_reply(self.i18n, self.job.id, percent))],
+                                     self.app.clock())  # fmt: skip
+            self.app.worker.wake()
+
+
+def progress_reply(i18n: I18n, job_id: int, percent: int) -> Reply:
+    return Reply(text=i18n.t("Making the file… {percent} %", percent=percent), progress=job_id)
+
+
+def _to_person(job: BackgroundJob, reply: Reply) -> outbox.Outgoing:
+    return outbox.Outgoing(job.channel, job.chat_id, job.identity_id, reply.to_json())
+
+
+class JobRunner:
+    """Claims and runs background jobs, ``concurrency`` at a time in this process."""
+
+    def __init__(self, app: App, *, concurrency: int = 2, lease: timedelta = timedelta(seconds=60)) -> None:
+        self.app = app
+        self.concurrency = concurrency
+        self.lease = lease
+        self.worker_id = f"jobs-{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle: float = 5.0) -> None:
+        """Runs jobs until ``stop``; woken when an update queues one, and looks anyway every ``idle`` seconds (for
+        jobs queued by other workers, and leases that ran out)."""
+        running: set[asyncio.Task[bool]] = set()
+        while not stop.is_set():
+            while len(running) < self.concurrency:
+                job = await self._claim()
+                if job is None:
+                    break
+                running.add(asyncio.create_task(self._run(job)))
+            self._wake.clear()
+            waits = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait()), *running}
+            done, _ = await asyncio.wait(waits, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            running -= done
+            for task in waits - running:
+                if not task.done():
+                    task.cancel()
+        for task in running:  # stopping: a job cut short here is made again by the next claim
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    async def drain(self) -> int:
+        """Runs every job that can be claimed, one after another (the console, and tests); returns how many."""
+        count = 0
+        while (job := await self._claim()) is not None:
+            await self._run(job)
+            count += 1
+        return count
+
+    async def _claim(self) -> BackgroundJob | None:
+        try:
+            async with self.app.db.transaction() as session:
+                return await jobs.claim(session, self.worker_id, self.app.clock(), self.lease)
+        except Exception:
+            log.exception("claiming a background job failed")
+            return None
+
+    async def _run(self, job: BackgroundJob) -> bool:
+        """One attempt at one job; True when its files were queued."""
+        started = time.perf_counter()
+        kind = self.app.registry.job_kinds.get(job.kind)
+        async with self.app.db.transaction() as session:
+            person = await session.get(Person, job.person_id)
+        i18n = i18n_for(job.language)
+        progress = [0]
+        lost = asyncio.Event()
+        current = asyncio.current_task()
+        assert current is not None
+
+        async def renew(percent: int) -> None:
+            progress[0] = percent
+            async with self.app.db.transaction() as session:
+                held = await jobs.renew(session, job.id, self.worker_id, self.app.clock() + self.lease, percent)
+            if not held:
+                raise LeaseLost(job.id)
+
+        async def keep_lease() -> None:
+            """Renews the lease while the job works without reporting progress (a long Word draft); when another
+            worker holds the job now, or renewing fails, this attempt is stopped (the next claim makes it)."""
+            try:
+                while True:
+                    await asyncio.sleep(self.lease.total_seconds() / 3)
+                    await renew(progress[0])
+            except Exception as error:
+                if not isinstance(error, LeaseLost):
+                    log.exception("renewing background job %s's lease failed", job.id)
+                lost.set()
+                current.cancel()
+
+        heartbeat = asyncio.create_task(keep_lease())
+        try:
+            if kind is None or person is None or person.deactivated_at is not None:
+                raise PermissionError(f"job kind {job.kind!r} unknown or its person gone")
+            now = self.app.clock()
+            zone = self.app.pipeline.zone
+            context = JobContext(self.app, job, person, i18n, now, now.astimezone(zone).date(), zone, renew)
+            replies = await kind.run(context)
+            heartbeat.cancel()
+            finished = await self._finish(job, i18n, replies, context.audits)
+            observability.JOB_RESULTS.labels(job.kind, "done" if finished else "lost").inc()
+            return finished
+        except asyncio.CancelledError:
+            if not lost.is_set():
+                raise  # the worker stops: the job is made again by the next claim
+            current.uncancel()
+            return self._lost(job)
+        except LeaseLost:
+            return self._lost(job)
+        except Exception as error:
+            final = isinstance(error, PermissionError) or job.attempts >= MAX_ATTEMPTS
+            log.exception("background job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts)
+            observability.JOB_RESULTS.labels(job.kind, "failed" if final else "retry").inc()
+            await self._failed(job, i18n, type(error).__name__, final=final)
+            return False
+        finally:
+            heartbeat.cancel()
+            observability.JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - started)
+
+    @staticmethod
+    def _lost(job: BackgroundJob) -> bool:
+        log.info("background job %s stopped: another worker holds it now", job.id)
+        observability.JOB_RESULTS.labels(job.kind, "lost").inc()
+        return False
+
+    async def _finish(self, job: BackgroundJob, i18n: I18n, replies: list[Reply],
+                      audits: list[tuple[str, dict[str, Any]]]) -> bool:  # fmt: skip
+        done = Reply(text=i18n.t("The file is ready."), progress=job.id)
+        async with self.app.db.transaction() as session:
+            if not await jobs.finish(session, job.id, self.worker_id, self.app.clock()):
+                return False  # another worker holds it now: it queues the files, not this one
+            await outbox.enqueue(session, [_to_person(job, reply) for reply in (done, *replies)], self.app.clock())
+            for action, details in audits:
+                audit.record(session, action, actor=await session.get(Person, job.person_id), **details)
+        self.app.worker.wake()
+        return True
+
+    async def _failed(self, job: BackgroundJob, i18n: I18n, error: str, *, final: bool) -> None:
+        async with self.app.db.transaction() as session:
+            if not final:
+                await jobs.give_back(session, job.id, self.worker_id, error)
+                return
+            if await jobs.finish(session, job.id, self.worker_id, self.app.clock(), status=jobs.FAILED, error=error):
+                sorry = i18n.t("Sorry, the file could not be made. Nothing you entered is lost; please ask again "
+                               "later, or ask for a shorter period or a smaller unit.")  # fmt: skip
+                await outbox.enqueue(session, [_to_person(job, Reply(text=sorry))], self.app.clock())
+        self.app.worker.wake()
