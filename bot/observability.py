@@ -1,7 +1,8 @@
 """What an operator watches: ``/healthz`` (the process is alive: it answers, and its delivery worker runs),
 ``/readyz`` (it can do its work: the database answers and the outbox is not stuck) and ``/metrics`` in Prometheus'
 text format (updates handled and how long they took, deliveries by outcome, the outbox's backlog for replies and for
-messages to many, the periodic jobs' durations and failures and what they queued), through prometheus-client.
+messages to many, periodic work's durations and failures and what it queued, background jobs waiting and running,
+how long they took and how they ended), through prometheus-client.
 Counters are this process's; the outbox figures are the database's, shared by every worker.
 
 ``/metrics`` answers requests from this machine, or any request carrying ``Authorization: Bearer
@@ -19,6 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 
+from storage import jobs
 from storage.models import OutboxMessage
 from storage.outbox import PENDING
 
@@ -104,6 +106,9 @@ def add_routes(site: web.Application, app: App, worker_alive: object, token: str
             for kind, (pending, oldest) in (await outbox_backlog(app, app.clock())).items():
                 OUTBOX_PENDING.labels(kind).set(pending)
                 OUTBOX_OLDEST.labels(kind).set(oldest)
+            async with app.db.transaction() as session:
+                for status, count in (await jobs.counts(session)).items():
+                    JOBS.labels(status).set(count)
         except Exception:  # still serve the process's counters
             for kind in KINDS.values():
                 OUTBOX_PENDING.labels(kind).set(float("nan"))

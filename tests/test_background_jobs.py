@@ -18,7 +18,7 @@ from bot.app import App
 from bot.background import MAX_ATTEMPTS, JobContext, JobKind, JobRunner
 from bot.engine.replies import Document, Reply
 from bot.pacing import Pace
-from storage import jobs, outbox
+from storage import cluster_runs, jobs, outbox
 from storage.models import ActivityReport, AuditEntry, BackgroundJob, ChannelIdentity, OutboxMessage, Person
 from storage.people import Role
 from storage.units import by_code, subtree_ids
@@ -237,3 +237,13 @@ async def test_progress_is_one_message_where_messages_cannot_be_edited(app: App)
     assert (await job_row(app)).progress_ref == jobs.NO_EDITS  # type: ignore[union-attr]
     async with app.db.transaction() as session:
         assert await session.scalar(select(func.count()).where(OutboxMessage.status == "pending")) == 0
+
+
+async def test_periodic_work_runs_once_per_interval_across_workers(app: App) -> None:
+    """Three workers whose timers fire at different moments: the sweep runs once per interval, not once each."""
+    start = app.clock()
+    turns = []
+    for offset in (0, 10, 25, 50, 61, 70, 110, 125):  # seconds after the first worker's run; interval 60 s
+        async with app.db.transaction() as session:
+            turns.append(await cluster_runs.take_turn(session, "reminder sweep", 60, start + timedelta(seconds=offset)))
+    assert turns == [True, False, False, False, True, False, False, True]

@@ -50,6 +50,7 @@ async def test_health_and_metrics(app: App) -> None:
             'caunoi_outbox_pending{kind="reply"} 0.0' in metrics and 'caunoi_outbox_pending{kind="bulk"} 0.0' in metrics
         )
         assert 'caunoi_deliveries_total{channel="console",outcome="sent"}' in metrics
+        assert 'caunoi_jobs{status="queued"} 0.0' in metrics and 'caunoi_jobs{status="running"} 0.0' in metrics
         async with app.db.transaction() as session:  # a message due 20 minutes ago and still not sent
             await outbox.enqueue(session, [outbox.Outgoing("telegram", "42", None, {"text": "x"})],
                                  app.clock() - timedelta(minutes=20))  # fmt: skip
