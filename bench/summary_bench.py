@@ -28,6 +28,7 @@ from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from handlers.reports.summary import produce  # noqa: E402
 from handlers.reports.summary_figures import compile_summary  # noqa: E402
+from handlers.reports.summary_files import LISTED  # noqa: E402
 from storage.models import ActivityReport, Person, Unit  # noqa: E402
 from storage.periods import Period  # noqa: E402
 from storage.units import UnitRow, upsert_units  # noqa: E402
@@ -121,13 +122,52 @@ async def run(database: str, communes: int, reports: int, files: bool = True) ->
         for fmt in ("xlsx", "docx", "png") if files else ():
 
             async def build(fmt: str = fmt) -> Any:
-                async with app.db.transaction() as session:
+                async with app.db.reading() as session:
                     return await produce(session, root, summary, fmt, TODAY)
 
-            files = await measure(f"{fmt} (after the figures)", build, baseline)
-            sizes = ", ".join(f"{len(doc.content_b64) * 3 // 4 // 1024:,} KiB" for doc in files)
+            made = await measure(f"{fmt} (after the figures)", build, baseline)
+            sizes = ", ".join(f"{doc.filename}: {len(doc.content_b64) * 3 // 4 // 1024:,} KiB" for doc in made)
             print(f"    size: {sizes}")
+        if files:
+            listed = min(summary.total("activities"), LISTED)
+            for label, opening in (("in the asking update's transaction (before)", app.db.transaction),
+                                   ("as the background job reads it (a snapshot)", app.db.reading)):  # fmt: skip
+                took, lag, wait = await beside(app, root, summary, opening)
+                print(f"  xlsx {label}: {took:.2f} s, {listed / took:,.0f} listed rows/s; meanwhile the event loop "
+                      f"was blocked up to {lag * 1000:.0f} ms and another update's write waited up to "
+                      f"{wait * 1000:.0f} ms")  # fmt: skip
         await app.close()
+
+
+async def beside(app: App, root: Unit, summary: Any, opening: Callable[[], Any]) -> tuple[float, float, float]:
+    """Makes the workbook while a ticker measures how long the event loop is held and a writer (another person's
+    update, every 50 ms) how long it waits for the database: (seconds, longest loop stall, longest write wait)."""
+    stop, lag, wait = asyncio.Event(), [0.0], [0.0]
+
+    async def ticker() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lag[0] = max(lag[0], time.perf_counter() - started - 0.01)
+
+    async def writer() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            async with app.db.transaction() as session:
+                await session.execute(text("UPDATE units SET name = name WHERE id = :id"), {"id": root.id})
+            wait[0] = max(wait[0], time.perf_counter() - started)
+            await asyncio.sleep(0.05)
+
+    helpers = [asyncio.create_task(ticker()), asyncio.create_task(writer())]
+    await asyncio.sleep(0.2)
+    lag[0] = wait[0] = 0.0
+    started = time.perf_counter()
+    async with opening() as session:
+        await produce(session, root, summary, "xlsx", TODAY)
+    took = time.perf_counter() - started
+    stop.set()
+    await asyncio.gather(*helpers)
+    return took, lag[0], wait[0]
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.background import JobRunner
 from bot.config import Settings
 from bot.delivery import DeliveryWorker, Sender
+from bot.files import file_store
 from bot.pipeline import UpdatePipeline
 from handlers import build_registry
 from storage import overseas
@@ -28,6 +29,7 @@ class App:
         self.db = Database(database_url or settings.effective_database_url, pool_size=settings.database_pool_size,
                            pgbouncer=settings.pgbouncer)  # fmt: skip
         self.cipher = Cipher(settings.data_key.get_secret_value() if settings.data_key else None)
+        self.files = file_store(settings)
         self.registry = build_registry()
         self.worker = DeliveryWorker(
             self.db,
@@ -38,7 +40,7 @@ class App:
             redis_prefix=settings.redis_prefix,
         )
         self.pipeline = UpdatePipeline(
-            self.db, self.registry, settings, clock=clock, on_outbox=self.wake, cipher=self.cipher
+            self.db, self.registry, settings, clock=clock, on_outbox=self.wake, cipher=self.cipher, files=self.files
         )
         self.jobs = JobRunner(self, concurrency=settings.job_concurrency,
                               lease=timedelta(seconds=settings.job_lease_seconds))  # fmt: skip
@@ -72,4 +74,5 @@ class App:
 
     async def close(self) -> None:
         await self.worker.close()
+        await self.files.close()
         await self.db.dispose()

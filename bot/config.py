@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     zalo_chat_burst: int = 5
 
     public_url: str | None = None
+    s3_bucket: str | None = None  # set: photos and download files in this S3-compatible bucket (bot.files)
+    s3_endpoint_url: str | None = None  # MinIO, Ceph or another S3-compatible server; unset: AWS
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "caunoi/"
     link_secret: SecretStr | None = None
     link_ttl_hours: int = 24
     notify_every_messenger: bool = False

@@ -26,6 +26,7 @@ from bot.context import Ctx
 from bot.drafts import Drafts
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Option
+from bot.files import FileStore, LocalFiles
 from bot.i18n import i18n_for
 from bot.memo import Memo
 from bot.menus import ask_for_code, command_menu, refresh_commands, show_menu
@@ -41,12 +42,6 @@ from storage.types import utcnow
 from storage.units import Scope
 
 log = logging.getLogger(__name__)
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_bytes(data)
 
 
 Fetcher = Callable[[Attachment], Awaitable[bytes]]
@@ -82,8 +77,10 @@ class UpdatePipeline:
         clock: Callable[[], datetime] = utcnow,
         on_outbox: Callable[[], None] | None = None,
         cipher: Cipher | None = None,
+        files: FileStore | None = None,
     ) -> None:
         self.db = db
+        self.files = files or LocalFiles(settings.data_dir)
         self.registry = registry
         self.settings = settings
         self.clock = clock
@@ -123,8 +120,9 @@ class UpdatePipeline:
         return result
 
     async def _keep_photo(self, event: Inbound) -> Inbound:
-        """A photo from a channel whose links expire (Zalo) is downloaded into the media folder before handling, and
-        the report keeps ``media:<sha256>.jpg``; if the download fails, the link itself is kept."""
+        """A photo from a channel whose links expire (Zalo) is downloaded into the file store (``media/``) before
+        handling, and the report keeps ``media:<sha256>.jpg``; if the download or the store fails, the link itself
+        is kept."""
         fetch = self.photo_fetchers.get(event.channel)
         if event.photo is None or fetch is None:
             return event
@@ -136,8 +134,11 @@ class UpdatePipeline:
         if not data or len(data) > MAX_ATTACHMENT_BYTES:
             return event
         name = f"{hashlib.sha256(data).hexdigest()}.jpg"
-        folder = self.settings.data_dir / "media"
-        await asyncio.to_thread(_write_once, folder / name, data)
+        try:
+            await self.files.put(f"media/{name}", data)
+        except Exception:
+            log.warning("could not keep a %s photo; keeping its link", event.channel, exc_info=True)
+            return event
         return replace(event, photo=f"media:{name}")
 
     async def _fetch(self, event: Inbound) -> bytes | None:

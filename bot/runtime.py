@@ -22,6 +22,7 @@ from bot.channels.zalo import ZaloClient, ZaloSender, add_zalo_route
 from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
 from bot.downloads import Downloads
+from bot.files import ObjectStore
 from bot.registry import Periodic
 from bot.web.api import DataApi
 from bot.web.console import WebConsole
@@ -59,7 +60,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             "Set CAUNOI_TELEGRAM_BOT_TOKEN and/or CAUNOI_ZALO_BOT_TOKEN; use 'caunoi demo' to try the bot without one."
         )
     app = App(settings)
-    downloads = Downloads(settings)
+    downloads = Downloads(settings, app.files)
     site = web.Application(client_max_size=MAX_BODY)
     alive: list[asyncio.Task[None]] = []  # the delivery worker's task, once started
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
@@ -200,11 +201,16 @@ def _background(app: App, stop: asyncio.Event, downloads: Downloads, *, deliver:
     log keeps each reminder single whatever happens); this machine's download files; and on SQLite, keeping the
     write-ahead log short off the request path (see storage.db)."""
 
+    shared_files = isinstance(app.files, ObjectStore)
+
     async def prune() -> None:
         async with app.db.exclusive("housekeeping") as mine:
             if mine and await _my_turn(app, "housekeeping", HOUSEKEEPING_EVERY):
                 await housekeeping()
-        await asyncio.to_thread(downloads.prune)  # this machine's files
+                if shared_files:  # the object store every worker shares: once per cluster
+                    await downloads.prune()
+        if not shared_files:  # this machine's files
+            await downloads.prune()
 
     async def housekeeping() -> None:
         async with app.db.transaction() as session:

@@ -13,6 +13,7 @@
 | a message's text | until delivered, given up, or its person unreachable | emptied (``storage.outbox``) |
 | processed-update keys | ``CAUNOI_PROCESSED_UPDATE_RETENTION_DAYS`` (14) | removed (``storage.conversations``) |
 | generated files behind download links | their link's lifetime | removed (``bot.downloads``) |
+| a finished background job (what was made, for whom; no file) | 30 days | removed (``storage.jobs``) |
 
 A message's row stays, without its text (ids, status and timing: receipts and metrics). Records of the register,
 reports and the audit log are not temporary: they are kept until erased on request

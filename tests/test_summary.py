@@ -4,8 +4,10 @@ charts all equal what an independent query over the raw rows gives; files open i
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import Settings
+from handlers.reports import summary_files
 from handlers.reports.summary_figures import compile_summary
 from handlers.reports.summary_files import activity_chart, completeness_chart
 from storage import periodic
@@ -142,5 +145,35 @@ async def test_summary_figures_and_files(settings: Settings, database_url: str, 
             )  # fmt: skip
             assert await asyncio.wait_for(converted.wait(), 180) == 0
             assert (tmp_path / name.replace(Path(name).suffix, ".pdf")).stat().st_size > 1000
+    finally:
+        await app.close()
+
+
+async def test_a_long_list_comes_whole_as_a_csv_beside_the_workbook(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond ``LISTED`` activities the workbook lists the first ones and says where the rest are; the zipped CSV
+    beside it holds every activity (UTF-8 with a byte-order mark, so Excel shows the diacritics)."""
+    monkeypatch.setattr(summary_files, "LISTED", 2)
+    app, clock, _ = await season(settings, database_url)
+    try:
+        clock.set(date(2026, 6, 5), 9)
+        tam_ky = await member(app, "mai")
+        for row in ACTIVITIES:
+            await file_activity(tam_ky, *row)
+        boss = await member(app, "tinh", unit_code=DA_NANG, role=Role.SUPERVISOR, name="Trần Văn Tỉnh")
+        answer = await boss.say("/tonghop 48 2026-H1 xlsx")
+        assert "Đang tạo tệp… 0 %" in answer and "Đã tạo xong tệp." in answer
+        files = await documents(app)
+        book = load_workbook(io.BytesIO(files["tong-hop-48-2026-H1.xlsx"]))
+        listing = [row for row in book["Hoạt động"].iter_rows(values_only=True) if any(row)]
+        assert len(listing) == 1 + 2 + 1 and "và 1 hoạt động nữa" in listing[-1][0]
+        with zipfile.ZipFile(io.BytesIO(files["tong-hop-48-2026-H1-hoat-dong.csv.zip"])) as archive:
+            data = archive.read("hoat-dong.csv")
+        assert data.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows[0][:3] == ["Ngày", "Mã đơn vị", "Đơn vị"] and len(rows) == 1 + len(ACTIVITIES)
+        assert sorted(row[4] for row in rows[1:]) == sorted(title for _, _, title, *_ in ACTIVITIES)
+        assert [row[0] for row in rows[1:]] == ["2026-03-01", "2026-04-15", "2026-05-20"]
     finally:
         await app.close()

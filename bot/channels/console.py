@@ -30,9 +30,10 @@ class ConsoleSender:
     pace: Pace = field(default_factory=lambda: Pace(10_000, 10_000, 10_000))
     files: Path | None = None
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Returns a reference for ``edit`` (a terminal's messages have no ids)."""
         if reply.commands is not None:
-            return  # no command menu in a terminal
+            return None  # no command menu in a terminal
         text = render_plain(reply)
         if reply.document is not None:
             name = Path(reply.document.filename).name
@@ -43,6 +44,7 @@ class ConsoleSender:
                 where = str(self.files / name)
             text = "\n".join(part for part in (text, f"📎 {where}", reply.document.caption) if part)
         self.write(chat_id, text)
+        return "printed"
 
     async def edit(self, chat_id: str, ref: str, reply: Reply) -> None:
         """A terminal cannot change what it printed: the new text (a job's progress) is printed under it."""

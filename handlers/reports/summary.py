@@ -49,10 +49,11 @@ async def produce(session: AsyncSession, root: Unit, summary: Summary, fmt: str,
     """The files of one format: a workbook, a Word draft, or two charts (activities per unit; completeness)."""
     stem = f"tong-hop-{root.code}-{summary.period.key}"
     if fmt == "xlsx":
-        data = await workbook(summary, await activity_rows(session, root, summary),
+        made = await workbook(summary, await activity_rows(session, root, summary),
                               await periodic_rows(session, root, summary.period),
                               await register_by_country(session, root), progress)  # fmt: skip
-        return [_document(f"{stem}.xlsx", data, "Bảng tổng hợp")]
+        captions = {".xlsx": "Bảng tổng hợp", "-hoat-dong.csv.zip": "Danh sách đầy đủ các hoạt động (CSV)"}
+        return [_document(f"{stem}{suffix}", data, captions[suffix]) for suffix, data in made]
     if fmt == "docx":
         place = root.name.split(" ", 1)[-1] if root.name.startswith(("Tỉnh", "Thành phố", "Xã", "Phường")) else "……"
         data = await asyncio.to_thread(report_draft, summary, place, today)

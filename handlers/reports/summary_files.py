@@ -4,18 +4,18 @@ of Decree 30/2020/NĐ-CP, and charts readable on a phone. Vietnamese throughout;
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import date
+import zipfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
+import xlsxwriter
 from docx import Document as WordDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.engine.countries import country_name
 from bot.i18n import I18n
@@ -25,6 +25,7 @@ from storage.types import VIETNAM
 
 VI = I18n("vi")
 BATCH = 5000  # activity rows written to the workbook at a time, in a thread
+LISTED = 100_000  # activities listed in the workbook; beyond, the whole list comes as a zipped CSV beside it
 UNIT_HEADERS = ["Mã đơn vị", "Đơn vị", "Cấp", "Số hoạt động", "Người tham gia", "Người nước ngoài, kiều bào",
                 "Tiền, hàng vận động (đồng)", "Kiều bào thêm mới", "Hồ sơ kiều bào cập nhật"]  # fmt: skip
 ACTIVITY_HEADERS = ["Ngày", "Mã đơn vị", "Đơn vị", "Loại hoạt động", "Tiêu đề", "Địa điểm", "Nước đối tác",
@@ -35,62 +36,100 @@ ACTIVITY_HEADERS = ["Ngày", "Mã đơn vị", "Đơn vị", "Loại hoạt đ�
 
 
 class _Sheet:
-    """A write-only sheet: header row frozen and filtered, column widths fitted to the first rows (set before the
-    first row, as write-only sheets require)."""
+    """A sheet written row by row and never held whole (xlsxwriter's constant-memory mode): header row bold, frozen
+    and filtered; dates day-first; column widths fitted to the first rows given, or typical widths for a stream."""
 
-    def __init__(self, book: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        self.sheet: Worksheet = book.create_sheet(title)
-        widths = [len(header) + 2 for header in headers]
-        for row in rows[:500]:
-            for index, value in enumerate(row):
-                if value is not None:
-                    widths[index] = max(widths[index], len(str(value)) + 2)
-        for index, width in enumerate(widths, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, width))
-        self.sheet.freeze_panes = "A2"
-        self.sheet.append(list(headers))
+    def __init__(self, book: _Book, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                 widths: Sequence[int] | None = None) -> None:  # fmt: skip
+        self.book, self.sheet = book, book.workbook.add_worksheet(title)
+        if widths is None:
+            widths = [len(header) + 2 for header in headers]
+            for row in rows[:500]:
+                for index, value in enumerate(row):
+                    if value is not None:
+                        widths[index] = max(widths[index], len(str(value)) + 2)
+        for index, width in enumerate(widths):
+            self.sheet.set_column(index, index, min(60, max(10, width)))
+        self.sheet.freeze_panes(1, 0)
+        self.sheet.write_row(0, 0, list(headers), book.bold)
         self.columns, self.count = len(headers), 0
-        for row in rows:
-            self.append(row)
+        self.extend(rows)
 
-    def append(self, row: Sequence[Any]) -> None:
-        self.sheet.append([inert(value) for value in row])
-        self.count += 1
-        self.sheet.auto_filter.ref = f"A1:{get_column_letter(self.columns)}{self.count + 1}"
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        sheet, day, moment = self.sheet, self.book.day, self.book.moment
+        write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+        line = self.count
+        for row in rows:
+            line += 1
+            for column, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    write_string(line, column, inert(value))
+                elif isinstance(value, date):
+                    write_datetime(line, column, value, moment if isinstance(value, datetime) else day)
+                else:
+                    write_number(line, column, value)
+        self.count = line
+
+    def close(self) -> None:
+        self.sheet.autofilter(0, 0, self.count, self.columns - 1)
+
+
+class _Book:
+    """The workbook and its few cell formats."""
+
+    def __init__(self, buffer: io.BytesIO) -> None:
+        self.workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+        self.bold = self.workbook.add_format({"bold": True})
+        self.day = self.workbook.add_format({"num_format": "dd/mm/yyyy"})
+        self.moment = self.workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
 
 
 async def workbook(
     summary: Summary, activities: AsyncIterator[Any], periodic: list[tuple[Any, str, str]],
     register_by_country: list[tuple[str, str, int]], progress: Callable[[float], Awaitable[None]] | None = None,
-) -> bytes:  # fmt: skip
-    """Sheets: summary by unit, activities, periodic reports, completeness, overseas records counted. The activities
-    (a province's half-year: hundreds of thousands) are read in batches and written in a thread, so the event loop
-    goes on answering others while the sheet grows; ``progress`` hears how far it is."""
-    book = Workbook(write_only=True)
+) -> list[tuple[str, bytes]]:  # fmt: skip
+    """The workbook — sheets: summary by unit, activities, periodic reports, completeness, overseas records counted
+    — and, when the period has more than ``LISTED`` activities, the whole list as a zipped CSV beside it (a
+    workbook of half a million rows is too slow to make and to open on an office PC). Activities are read in
+    batches and written in a thread, so the event loop goes on answering others; ``progress`` hears how far it is.
+    Returns (suffix, bytes) pairs: ``.xlsx`` first."""
+    buffer = io.BytesIO()
+    book = _Book(buffer)
     _Sheet(book, "Tổng hợp theo đơn vị", UNIT_HEADERS, [
         [unit.code, unit.name, unit.level, unit.activities, unit.participants, unit.foreign_participants,
          unit.money_vnd, unit.overseas_added, unit.overseas_updated] for unit in summary.units
-    ])  # fmt: skip
+    ]).close()  # fmt: skip
 
-    listing = _Sheet(book, "Hoạt động", ACTIVITY_HEADERS, [])
-    for index, width in enumerate([12, 11, 28, 34, 50, 28, 16, 14, 16, 18], start=1):  # a stream: typical widths
-        listing.sheet.column_dimensions[get_column_letter(index)].width = width
+    total = summary.total("activities")
+    listing = _Sheet(book, "Hoạt động", ACTIVITY_HEADERS, [], widths=[12, 11, 28, 34, 50, 28, 16, 14, 16, 18])
+    full = _ZippedCsv("hoat-dong.csv", ACTIVITY_HEADERS) if total > LISTED else None
+    names = summary.kind_names
 
     def write(batch: list[Any]) -> None:
-        names = summary.kind_names
-        for day, code, unit, kind, title, place, country, people, foreign, money in batch:
-            listing.append([day, code, unit, names.get(kind, kind), title, place,
-                            country_name(country, "vi") if country else None, people, foreign, money])  # fmt: skip
+        rows = [[day, code, unit, names.get(kind, kind), title, place,
+                 country_name(country, "vi") if country else None, people, foreign, money]
+                for day, code, unit, kind, title, place, country, people, foreign, money in batch]  # fmt: skip
+        room = LISTED - listing.count
+        listing.extend(rows[:room] if room < len(rows) else rows)
+        if full is not None:
+            full.extend(rows)
 
-    total, written, batch = max(1, summary.total("activities")), 0, []
+    written, batch = 0, []
     async for row in activities:
         batch.append(row)
         if len(batch) == BATCH:
             await asyncio.to_thread(write, batch)
             written, batch = written + len(batch), []
             if progress is not None:
-                await progress(0.1 + 0.8 * min(1.0, written / total))
+                await progress(0.1 + 0.8 * min(1.0, written / max(1, total)))
     await asyncio.to_thread(write, batch)
+    listing.close()
+    if full is not None:
+        more = total - listing.count
+        note = f"… và {VI.number(more)} hoạt động nữa: danh sách đầy đủ ở tệp CSV gửi kèm (hoat-dong.csv, tệp .zip)."
+        listing.sheet.write_string(listing.count + 2, 0, note)
 
     status = {"submitted": "Chờ duyệt", "approved": "Đã duyệt", "returned": "Bị trả lại"}
     _Sheet(book, "Báo cáo định kỳ", ["Đơn vị", "Báo cáo", "Kỳ", "Trạng thái", "Nộp muộn", "Ngày nộp",
@@ -100,24 +139,44 @@ async def workbook(
          "Có" if report.late else "Không", report.first_submitted_at.astimezone(VIETNAM).replace(tzinfo=None),
          report.figures.get("activities"), report.figures.get("participants"), report.figures.get("money_vnd"),
          report.results, report.difficulties, report.proposals] for report, schedule, unit in periodic
-    ])  # fmt: skip
+    ]).close()  # fmt: skip
     _Sheet(book, "Tiến độ báo cáo", ["Báo cáo", "Kỳ", "Hạn nộp", "Phải nộp", "Đã nộp", "Đúng hạn", "Tỉ lệ nộp (%)",
                                      "Chưa nộp"], [
         [c.schedule, summary.period.label(VI), c.deadline, c.expected, c.submitted, c.on_time,
          round(100 * c.submitted / c.expected, 1) if c.expected else None, ", ".join(c.missing[:200])]
         for c in summary.completeness
-    ])  # fmt: skip
+    ]).close()  # fmt: skip
     _Sheet(book, "Kiều bào theo nước", ["Mã đơn vị", "Đơn vị", "Quốc gia", "Số kiều bào"], [
         [code, unit, country_name(country, "vi") if country else "", count]
         for code, unit, country, count in register_by_country
-    ])  # fmt: skip
-    return await asyncio.to_thread(_saved, book)
+    ]).close()  # fmt: skip
+    await asyncio.to_thread(book.workbook.close)
+    files = [(".xlsx", buffer.getvalue())]
+    if full is not None:
+        files.append(("-hoat-dong.csv.zip", await asyncio.to_thread(full.close)))
+    return files
 
 
-def _saved(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+class _ZippedCsv:
+    """A CSV (UTF-8 with a byte-order mark, so Excel reads the diacritics) written into a zip as it grows."""
+
+    def __init__(self, name: str, headers: Sequence[str]) -> None:
+        self.buffer = io.BytesIO()
+        self.archive = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        self.stream = io.TextIOWrapper(self.archive.open(name, "w", force_zip64=True), encoding="utf-8-sig",
+                                       newline="")  # fmt: skip
+        self.writer = csv.writer(self.stream)
+        self.writer.writerow(headers)
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        self.writer.writerows(
+            [value.isoformat() if isinstance(value, date) else inert(value) for value in row] for row in rows
+        )
+
+    def close(self) -> bytes:
+        self.stream.close()
+        self.archive.close()
+        return self.buffer.getvalue()
 
 
 # ---- Word --------------------------------------------------------------------------------------------------------
