@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -72,17 +73,27 @@ async def populate(app: App, communes: int, reports: int) -> Unit:
     return root
 
 
-async def measure(label: str, job: Callable[[], Awaitable[Any]], baseline: float | None = None) -> Any:
-    """Runs ``job`` twice: once timed, once under tracemalloc for its peak allocations (tracemalloc slows it)."""
-    started = time.perf_counter()
-    result = await job()
-    took = time.perf_counter() - started
+async def timed(job: Callable[[], Awaitable[Any]], runs: int = 3) -> tuple[Any, float]:
+    """The median of ``runs`` timed runs (the first warms the caches as much as the next ones find them)."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = await job()
+        times.append(time.perf_counter() - started)
+    return result, statistics.median(times)
+
+
+async def measure(label: str, job: Callable[[], Awaitable[Any]], baseline: float | None = None,
+                  runs: int = 3) -> Any:  # fmt: skip
+    """Runs ``job`` ``runs`` times timed (the median is shown), then once under tracemalloc for its peak allocations
+    (tracemalloc slows it)."""
+    result, took = await timed(job, runs)
     tracemalloc.start()
     await job()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     ratio = f" = {took / baseline:.1f}× the SQL aggregate" if baseline else ""
-    print(f"  {label}: {took:.2f} s{ratio}; peak Python allocations {peak / 2**20:.0f} MiB")
+    print(f"  {label}: {took:.3f} s{ratio}; peak Python allocations {peak / 2**20:.0f} MiB")
     return result
 
 
@@ -109,23 +120,21 @@ async def run(database: str, communes: int, reports: int, files: bool = True) ->
             async with app.db.transaction() as session:
                 return (await session.execute(aggregate, {"start": PERIOD.start, "end": PERIOD.end})).all()
 
-        started = time.perf_counter()
-        await plain_sql()
-        baseline = time.perf_counter() - started
-        print(f"  plain SQL aggregate (by unit): {baseline:.2f} s")
+        _, baseline = await timed(plain_sql, 5)
+        print(f"  plain SQL aggregate (by unit), median of 5: {baseline:.3f} s")
 
         async def figures() -> Any:
             async with app.db.transaction() as session:
                 return await compile_summary(session, root, PERIOD, TODAY, ZONE)
 
-        summary = await measure("chat figures (compile_summary)", figures, baseline)
+        summary = await measure("chat figures (compile_summary), median of 5", figures, baseline, runs=5)
         for fmt in ("xlsx", "docx", "png") if files else ():
 
             async def build(fmt: str = fmt) -> Any:
                 async with app.db.reading() as session:
                     return await produce(session, root, summary, fmt, TODAY)
 
-            made = await measure(f"{fmt} (after the figures)", build, baseline)
+            made = await measure(f"{fmt} (after the figures)", build, baseline, runs=1)
             sizes = ", ".join(f"{doc.filename}: {len(doc.content_b64) * 3 // 4 // 1024:,} KiB" for doc in made)
             print(f"    size: {sizes}")
         if files:
