@@ -1,6 +1,6 @@
 """The web console in a real browser (Playwright driving Debian's chromium): a supervisor signs in from a /web link,
-filters *Tiến độ*, opens a late unit and reminds it, reminds the late units, returns one report and approves another, downloads the .xlsx — and the
-officers hear of it in the chat. ``CAUNOI_SCREENSHOTS=docs`` writes the pages' screenshots there."""
+filters *Tiến độ*, opens a late unit and reminds it, reminds the late units, returns one report and approves another, downloads the .xlsx, searches
+the register and opens a record — and the officers hear of it in the chat. ``CAUNOI_SCREENSHOTS=docs`` writes the pages' screenshots there."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.app import App
 from storage.models import Unit
 from tests.helpers import HAI_VAN, TAM_KY, Transcript, member
+from tests.test_overseas import RECORD, add_record
 from tests.test_reminders import Clock
 from tests.web_client import Console, token_in
 
@@ -101,6 +102,16 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
             download = await downloading.value
             sheet = load_workbook(io.BytesIO(Path(await download.path()).read_bytes())).active
             assert sheet is not None and sheet.max_row == 3
+
+            await add_record(people["mai"], RECORD)  # the register: searched without diacritics, one record opened
+            await people["mai"].say("xác nhận")
+            await page.click("nav >> text=Kiều bào")
+            await page.fill("input[name=q]", "nguyen van an")
+            await page.click("form.filters button[type=submit]")
+            assert await page.locator("#records tbody tr").count() == 1
+            await screenshot(page, "kieu-bao")
+            await page.click("#records a")
+            assert "San Jose" in await page.inner_text("#record")
         finally:
             await browser.close()
     await app.worker.drain()

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from storage import audit, web_access
-from storage.models import ActivityReport, AuditEntry, Person, Unit
+from storage.models import ActivityReport, AuditEntry, OverseasRecord, Person, Unit
 from storage.people import Role
 from tests.helpers import TAM_KY, Transcript, member
+from tests.test_overseas import RECORD, add_record
 from tests.test_reminders import Clock
 from tests.web_client import Console, token_in
 
@@ -212,3 +213,37 @@ async def test_invites_in_bulk_for_a_subtree(reporting: tuple[App, Clock, dict[s
         async with app.db.transaction() as session:
             bulk = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "invite.bulk"))).all()
         assert [entry.details["codes"] for entry in bulk] == [communes]
+
+
+async def test_the_register_is_searched_and_opened_within_the_scope_and_audited(
+    reporting: tuple[App, Clock, dict[str, Transcript]],
+) -> None:
+    """*Kiều bào*: the city supervisor finds a Tam Kỳ record without diacritics, sees the counts and opens it (notes
+    included, as in the chat); Hải Vân's supervisor finds nothing and the record's address is 404 to them; each
+    search and opening is audited without the words typed."""
+    app, _clock, people = reporting
+    await add_record(people["mai"], RECORD)
+    await people["mai"].say("xác nhận")
+    async with app.db.transaction() as session:
+        record = await session.scalar(select(OverseasRecord))
+        assert record is not None
+    async with Console(app) as city, Console(app) as commune:
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert await commune.sign_in(token_in(await people["hv"].say("/web"))) == 303
+        status, page, _ = await city.request("GET", "/web/kieubao?q=nguyen+van+an")
+        assert status == 200 and f'href="/web/kieubao/hoso?id={record.id}"' in page and "Phường Tam Kỳ" in page
+        assert "1 hồ sơ khớp" in page and "Hoa Kỳ" in page and "Doanh nhân" in page
+        status, page, _ = await city.request("GET", f"/web/kieubao/hoso?id={record.id}")
+        assert status == 200 and "Nguyễn Văn An" in page and "San Jose" in page and "Nguyễn Văn Bình" in page
+        assert "Mong được hỗ trợ thủ tục đầu tư" in page  # a note, decrypted for the one who opens the record
+        _, theirs, _ = await commune.request("GET", "/web/kieubao?q=nguyen+van+an")
+        assert "Nguyễn Văn An" not in theirs and "0 hồ sơ khớp" in theirs
+        status, page, _ = await commune.request("GET", f"/web/kieubao/hoso?id={record.id}")
+        assert status == 404 and "Nguyễn Văn An" not in page
+        assert (await commune.request("GET", "/web/kieubao/hoso?id=%27%3B--"))[0] == 404
+    async with app.db.transaction() as session:
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action.like("overseas.%")))).all()
+    searched = [e for e in entries if e.action == "overseas.searched" and e.details.get("channel") == "web"]
+    viewed = [e for e in entries if e.action == "overseas.viewed" and e.details.get("channel") == "web"]
+    assert len(searched) == 2 and all("nguyen" not in str(e.details) for e in searched)
+    assert [e.object_id for e in viewed] == [str(record.id)]  # the refused opening is no reading

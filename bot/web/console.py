@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.i18n import N_, I18n, i18n_for
 from storage import audit, web_access
+from storage.crypto import Cipher
 from storage.models import Person
 from storage.people import SUPERVISING, scope_of
 from storage.units import Scope
@@ -66,6 +68,8 @@ class WebCtx:
     form: Mapping[str, str] = field(default_factory=dict)
     registry: Registry | None = None
     web_session_id: int | None = None
+    cipher: Cipher | None = None  # the register's notes (opening a record)
+    zone: ZoneInfo | None = None
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)
@@ -201,7 +205,8 @@ class WebConsole:
                              settings=self.app.settings, now=now, today=now.astimezone(self.app.pipeline.zone).date(),
                              csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
                              form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
-                             web_session_id=web_session.id)  # fmt: skip
+                             web_session_id=web_session.id, cipher=self.app.cipher,
+                             zone=self.app.pipeline.zone)  # fmt: skip
                 try:
                     result = await page.handler(ctx)
                 except NotFound:
