@@ -138,11 +138,12 @@ async def run(database: str, communes: int, reports: int, files: bool = True) ->
             sizes = ", ".join(f"{doc.filename}: {len(doc.content_b64) * 3 // 4 // 1024:,} KiB" for doc in made)
             print(f"    size: {sizes}")
         if files:
-            listed = min(summary.total("activities"), LISTED)
+            rows, listed = summary.total("activities"), min(summary.total("activities"), LISTED)
             for label, opening in (("in the asking update's transaction (before)", app.db.transaction),
                                    ("as the background job reads it (a snapshot)", app.db.reading)):  # fmt: skip
                 took, lag, wait = await beside(app, root, summary, opening)
-                print(f"  xlsx {label}: {took:.2f} s, {listed / took:,.0f} listed rows/s; meanwhile the event loop "
+                print(f"  xlsx {label}: {took:.2f} s for {rows:,} activities ({rows / took:,.0f}/s; {listed:,} of them "
+                      f"listed in the workbook, all in the CSV beside it when more); meanwhile the event loop "
                       f"was blocked up to {lag * 1000:.0f} ms and another update's write waited up to "
                       f"{wait * 1000:.0f} ms")  # fmt: skip
         await app.close()
