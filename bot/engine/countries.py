@@ -111,6 +111,16 @@ def country_by_name(folded: str) -> str | None:
     return _index().get(folded)
 
 
+def country_named(text: str) -> str | None:
+    """The country a search's words name, if they name one ("lao", "Hoa Kỳ"); None for a person's name."""
+    if len(fold(text)) < 2:
+        return None
+    try:
+        return parse_country(text)
+    except InvalidInput:
+        return None
+
+
 def parse_country(text: str) -> str:
     """ISO 3166 alpha-2 code for "Mỹ", "Hoa Kỳ", "hoa ky", "Nhật", "Lào", "Hàn Quốc", "Japan", "JP" …"""
     folded = fold(text)[:100].strip(" .")

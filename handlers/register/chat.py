@@ -11,8 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.context import Ctx
-from bot.engine.countries import country_name, parse_country
-from bot.engine.errors import InvalidInput
+from bot.engine.countries import country_name, country_named
 from bot.engine.replies import Option
 from bot.i18n import N_
 from bot.registry import Command, Flow, Registry
@@ -270,13 +269,8 @@ async def search_submitted(ctx: Ctx, answers: dict[str, Any], state: dict[str, A
 async def _search(ctx: Ctx, query: str) -> None:
     assert ctx.person is not None
     query = query[:100]
-    country = None
-    if len(fold(query)) >= 2:
-        try:
-            country = parse_country(query)
-        except InvalidInput:
-            country = None
-    lines_found, total = await overseas.search(ctx.session, scope_of(ctx.person), query, country, limit=RESULTS)
+    lines_found, total = await overseas.search(ctx.session, scope_of(ctx.person), query, country_named(query),
+                                               limit=RESULTS)  # fmt: skip
     audit.record(ctx.session, "overseas.searched", actor=ctx.person, object_type="overseas_register",
                  words=len(query.split()), results=total)  # the words may be a name: not kept  # fmt: skip
     nav = (Option("m:kieubao tim", ctx.t("Search again")), Option("m:kieubao", ctx.t("Register menu")))

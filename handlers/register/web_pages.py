@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.engine.countries import country_name, parse_country
-from bot.engine.errors import InvalidInput
+from bot.engine.countries import country_name, country_named
 from bot.i18n import N_
 from bot.registry import Registry
 from bot.web.console import NotFound, Page, WebCtx, WebPage
@@ -16,7 +15,7 @@ from handlers.register.form import OVERSEAS_FORM, choice_label
 from handlers.register.sheet import display_value
 from storage import audit, overseas
 from storage.models import Unit
-from storage.text import fold, record_id
+from storage.text import record_id
 
 SHOWN = 50  # records listed for one search; narrowing the words finds the others
 
@@ -25,13 +24,7 @@ async def register_page(ctx: WebCtx) -> Page:
     query = ctx.query.get("q", "").strip()[:100]
     found, total = [], 0
     if query:
-        country = None
-        if len(fold(query)) >= 2:
-            try:
-                country = parse_country(query)
-            except InvalidInput:
-                country = None
-        lines, total = await overseas.search(ctx.session, ctx.scope, query, country, limit=SHOWN)
+        lines, total = await overseas.search(ctx.session, ctx.scope, query, country_named(query), limit=SHOWN)
         units = {u.id: u.name for u in (await ctx.session.scalars(
             select(Unit).where(Unit.id.in_({line.unit_id for line in lines}))
         )).all()}  # fmt: skip
