@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from storage import audit, web_access
-from storage.models import ActivityReport, AuditEntry, OverseasRecord, Person, Unit
+from storage.models import ActivityReport, AuditEntry, OutboxMessage, OverseasRecord, Person, Unit
 from storage.people import Role
 from tests.helpers import TAM_KY, Transcript, member
 from tests.test_overseas import RECORD, add_record
@@ -247,3 +247,52 @@ async def test_the_register_is_searched_and_opened_within_the_scope_and_audited(
     viewed = [e for e in entries if e.action == "overseas.viewed" and e.details.get("channel") == "web"]
     assert len(searched) == 2 and all("nguyen" not in str(e.details) for e in searched)
     assert [e.object_id for e in viewed] == [str(record.id)]  # the refused opening is no reading
+
+
+async def test_an_announcement_is_counted_sent_followed_and_sent_again(
+    reporting: tuple[App, Clock, dict[str, Transcript]],
+) -> None:
+    """*Thông báo*: the audience is counted before anything is sent; sending needs the form's CSRF token; the
+    officers get it in the chat and one acknowledges; the receipts show who has not; sending again reaches only
+    them; another supervisor's announcement is 404; everything audited as in the chat."""
+    app, _clock, people = reporting
+    async with Console(app) as city, Console(app) as commune:
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert await commune.sign_in(token_in(await people["hv"].say("/web"))) == 303
+        status, page, _ = await city.request("GET", "/web/thongbao?noidung=H%E1%BB%8Dp+giao+ban+ng%C3%A0y+10%2F6"
+                                                    "&cap=commune&vaitro=officer&dem=1")  # fmt: skip
+        assert status == 200 and "Gửi tới 2 người" in page and "sẽ tới 2 trên 2 người" in page
+        assert await _count(app, OutboxMessage.priority == 1) == 0  # counted, nothing sent
+        form = {"noidung": "Họp giao ban ngày 10/6", "cap": "commune", "vaitro": "officer"}
+        assert (await city.request("POST", "/web/thongbao/gui", **form))[0] == 403  # no CSRF token
+        csrf = await city.csrf("/web/thongbao?noidung=x&dem=1")
+        status, _, response = await city.request("POST", "/web/thongbao/gui", csrf=csrf, **form)
+        assert status == 303 and response.headers["Location"].startswith("/web/thongbao/xem?id=")
+        where = response.headers["Location"]
+        broadcast_id = where.rpartition("=")[2]
+        await app.worker.drain()
+        assert any("Họp giao ban ngày 10/6" in text for text in people["mai"].out)
+        assert any("Họp giao ban ngày 10/6" in text for text in people["van"].out)
+        await people["mai"].say(f"/danhan {broadcast_id}")
+        _, page, _ = await city.request("GET", where)
+        assert "Phan Văn Vân" in page and "Đỗ Thị Mai" not in page  # who has not acknowledged
+        before = len(people["van"].out)
+        csrf = await city.csrf(where)
+        status, _, response = await city.request("POST", "/web/thongbao/nhaclai", csrf=csrf, id=broadcast_id)
+        assert status == 303 and "1" in response.headers["Location"]
+        await app.worker.drain()
+        assert any("Họp giao ban ngày 10/6" in text for text in people["van"].out[before:])
+        assert (await commune.request("GET", where))[0] == 404  # not theirs
+        csrf = await commune.csrf("/web/thongbao?noidung=x&dem=1")
+        assert (await commune.request("POST", "/web/thongbao/nhaclai", csrf=csrf, id=broadcast_id))[0] == 404
+    async with app.db.transaction() as session:
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action.like("broadcast.%")))).all()
+    assert [(e.action, e.details.get("recipients"), e.details.get("channel")) for e in entries] == [
+        ("broadcast.sent", 2, "web"),
+        ("broadcast.resent", 1, "web"),
+    ]
+
+
+async def _count(app: App, *where: object) -> int:
+    async with app.db.transaction() as session:
+        return await session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0

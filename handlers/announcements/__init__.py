@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.announcements import chat, cli
+from handlers.announcements import chat, cli, web_pages
 
 
 def register(registry: Registry) -> None:
     chat.register(registry)
     cli.register(registry)
+    web_pages.register(registry)

@@ -22,6 +22,7 @@ from bot.i18n import I18n, i18n_for
 from bot.notify import EVERGREEN
 from storage.models import Broadcast, BroadcastRecipient, ChannelIdentity, OutboxMessage, Person, Unit
 from storage.outbox import BULK, PENDING
+from storage.people import Role
 from storage.units import Scope, by_code
 
 MAX_DOCUMENT = 10 * 1024 * 1024
@@ -45,6 +46,15 @@ class Audience:
                 raise ValueError(f"unknown unit code {unit_code!r}")
             unit_id = unit.id
         return cls(unit_id, level or None, role or None)
+
+
+EVERY = "*"  # every level, or every role: no filter
+
+
+def audience_of(person: Person, level: str | None, role: str | None) -> Audience:
+    """Whom a person may address: everyone under their unit (an admin: everyone), of one level and role or all."""
+    root = None if person.role == Role.ADMIN.value else person.unit_id
+    return Audience(root, None if level in (None, "", EVERY) else level, None if role in (None, "", EVERY) else role)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from storage.people import SUPERVISING, Role
 from storage.text import fold, record_id
 from storage.units import level_choices
 
+MAX_TEXT = 3000  # characters of an announcement
 BROADCAST_FORM = Form(
     name="broadcast",
     version=1,
@@ -25,12 +26,12 @@ BROADCAST_FORM = Form(
     submit_label=N_("Continue"),
     steps=(
         Step("text", N_("Message"), N_("Type the announcement (up to 3,000 characters)."), Kind.LONG_TEXT,
-             max_length=3000),
+             max_length=MAX_TEXT),
         Step("level", N_("Units"), N_("Which units should receive it?"), Kind.CHOICE, options="audience_levels"),
         Step("role", N_("People"), N_("Who in those units?"), Kind.CHOICE, options="audience_roles"),
     ),
 )  # fmt: skip
-EVERY = "*"
+EVERY = broadcasts.EVERY
 
 
 async def audience_levels(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, ...]]:
@@ -44,10 +45,7 @@ async def audience_roles(ctx: Ctx, i18n: I18n) -> Sequence[tuple[str, str]]:
 
 def _audience(ctx: Ctx, answers: dict[str, Any]) -> broadcasts.Audience:
     assert ctx.person is not None
-    root = None if ctx.person.role == Role.ADMIN else ctx.person.unit_id
-    level = None if answers.get("level") in (None, EVERY) else answers["level"]
-    role = None if answers.get("role") in (None, EVERY) else answers["role"]
-    return broadcasts.Audience(root, level, role)
+    return broadcasts.audience_of(ctx.person, answers.get("level"), answers.get("role"))
 
 
 async def broadcast_command(ctx: Ctx, args: str) -> None:
