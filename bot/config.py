@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # one platform budget shared by every worker that sends
     redis_prefix: str = "caunoi"  # two bots (two platform accounts) on one Redis need two prefixes
     metrics_token: SecretStr | None = None
+    api_rate_per_minute: int = Field(default=120, ge=1)  # data API calls a person's tokens may make, per worker
+    api_burst: int = Field(default=60, ge=1)  # … of which this many at once
 
     data_key: SecretStr | None = None
 

@@ -71,6 +71,13 @@ class TokenBucket:
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
+    def try_take(self) -> float:
+        """Spends a token if one is there and returns 0; else returns how long until one is, spending nothing."""
+        wait = self.delay()
+        if wait == 0:
+            self.tokens -= 1
+        return wait
+
 
 class LocalPacer:
     """This process's buckets: right for one sender per database (the embedded default)."""

@@ -215,6 +215,7 @@ QUERY = st.dictionaries(st.sampled_from(["from", "to", "kind", "country", "unit"
 
 async def test_no_query_string_makes_a_500(reporting: Season) -> None:
     app, _clock, people = reporting
+    app.settings.api_burst = 1000  # every probe reaches its endpoint (the rate limit has its own test)
     async with Console(app) as city:
         token = await _token(city, people, "tinh")
         endpoints = list(DataApi(app).endpoints)
@@ -232,3 +233,18 @@ async def test_no_query_string_makes_a_500(reporting: Season) -> None:
             )
             status, response = await city.api(path, token)
             assert status in (200, 400, 404), (path, status, response.body)  # type: ignore[attr-defined]
+
+
+async def test_a_person_making_too_many_calls_is_asked_to_wait(reporting: Season) -> None:
+    """Three calls at once are allowed here, the fourth gets 429 with Retry-After, in the person's language; another
+    person's token is not held back by it."""
+    app, _clock, people = reporting
+    app.settings.api_burst, app.settings.api_rate_per_minute = 3, 6
+    async with Console(app) as city, Console(app) as commune:
+        city_token, commune_token = await _token(city, people, "tinh"), await _token(commune, people, "hv")
+        for _ in range(3):
+            assert (await city.api("/api/v1/units", city_token))[0] == 200
+        status, response = await city.api("/api/v1/activities.csv", city_token)
+        assert status == 429 and 1 <= int(response.headers["Retry-After"]) <= 10
+        assert "Quá nhiều yêu cầu" in _json(response)["error"]
+        assert (await commune.api("/api/v1/units", commune_token))[0] == 200

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
 from bot.i18n import N_, I18n, i18n_for
+from bot.pacing import TokenBucket
 from storage import api_tokens, audit
 from storage.models import Person, Unit
 from storage.people import SUPERVISING, scope_of
@@ -67,9 +69,9 @@ class ApiParam:
 class ApiError(Exception):
     """A request the API refuses, with its status and a message (a msgid) for the person."""
 
-    def __init__(self, status: int, message: str, **params: Any) -> None:
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None, **params: Any) -> None:
         super().__init__(message)
-        self.status, self.message, self.params = status, message, params
+        self.status, self.message, self.params, self.retry_after = status, message, params, retry_after
 
 
 @dataclass
@@ -150,6 +152,7 @@ class DataApi:
     def __init__(self, app: App) -> None:
         self.app = app
         self.endpoints = {endpoint.name: endpoint for endpoint in app.registry.api_endpoints}
+        self.buckets: dict[int, TokenBucket] = {}  # per person: a runaway script must not hold the database
 
     def add_routes(self, site: web.Application) -> None:
         site.router.add_get("/api/v1/openapi.json", self.openapi)
@@ -167,6 +170,7 @@ class DataApi:
                     person = await self._authenticated(request, session, endpoint)
                     if person is not None:  # a refusal commits its audit line; anything else below rolls back
                         language = person.language or language
+                        self._within_rate(person.id)
                         if person.role not in endpoint.roles:
                             raise ApiError(403, N_("This data is not for your role."))
                         params = _parse(endpoint, request.query)
@@ -194,6 +198,18 @@ class DataApi:
             audit.record(session, "api.refused", actor_label="api", endpoint=endpoint.name)
             return None
         return found[1]
+
+    def _within_rate(self, person_id: int) -> None:
+        """``CAUNOI_API_RATE_PER_MINUTE`` calls per person (all their tokens), ``CAUNOI_API_BURST`` at once, in this
+        worker; beyond, 429 with Retry-After (Power Query and scripts wait and retry)."""
+        settings = self.app.settings
+        bucket = self.buckets.get(person_id)
+        if bucket is None:
+            bucket = self.buckets[person_id] = TokenBucket(settings.api_rate_per_minute / 60, settings.api_burst)
+        wait = bucket.try_take()
+        if wait > 0:
+            raise ApiError(429, N_("Too many requests; please wait {seconds} seconds and try again."),
+                           retry_after=wait, seconds=math.ceil(wait))  # fmt: skip
 
     def _ctx(self, session: AsyncSession, person: Person, params: Mapping[str, Any]) -> ApiCtx:
         now = self.app.clock()
@@ -249,6 +265,8 @@ class DataApi:
         response = web.json_response({"error": i18n.t(error.message, **error.params)}, status=error.status,
                                      dumps=lambda value: json.dumps(value, ensure_ascii=False))  # fmt: skip
         response.headers.update(HEADERS)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(math.ceil(error.retry_after))
         return response
 
     async def openapi(self, request: web.Request) -> web.Response:
