@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,9 @@ from storage.driver import Transaction
 from storage.models import ChannelIdentity, Person
 from storage.units import Scope
 
+if TYPE_CHECKING:
+    from bot.registry import Registry
+
 SLOT = "slot"  # the key of the handlers' slot in a conversation's state; the form runner owns the rest
 
 
@@ -30,6 +33,7 @@ class Services(Protocol):
 
     zone: ZoneInfo
     cipher: Cipher
+    registry: Registry
 
     async def start_form(
         self, ctx: Ctx, form_name: str, *, answers: dict[str, Any] | None = None, extra: dict[str, Any] | None = None

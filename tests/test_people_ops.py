@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bot.app import App
 from storage import schedules, web_access
 from storage.models import ActivityReport, AuditEntry, Person, Unit
-from tests.helpers import HAI_VAN, TAM_KY, activity_lines, member, seed_units
+from storage.people import Role
+from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, activity_lines, member, seed_units
 
 
 async def people_verb(app: App, action: str, **options: str) -> None:
@@ -70,3 +71,49 @@ async def test_move_role_deactivate_and_reactivate(app: App, capsys: object) -> 
     await people_verb(app, "list", unit=TAM_KY)
     listed = capsys.readouterr().out  # type: ignore[attr-defined]
     assert "Lê Thị Lan" in listed and "Đỗ Thị Mai" not in listed  # Mai is in Hải Vân now
+
+
+async def test_a_supervisor_moves_deactivates_and_reactivates_in_the_chat(app: App) -> None:
+    """/canbo: the city supervisor lists the officers of their units, opens one by typing its number, moves her to
+    another commune, deactivates a colleague only after a second "yes", and reactivates him; each officer is told; a
+    commune supervisor cannot touch another commune's officer; an officer has no such command."""
+    await seed_units(app)
+    mai = await member(app, "mai")
+    van = await member(app, "van", unit_code=HAI_VAN, name="Phan Văn Vân")
+    boss = await member(app, "tinh", unit_code=DA_NANG, role=Role.SUPERVISOR, name="Trần Văn Tỉnh")
+    hai_van_boss = await member(app, "hv", unit_code=HAI_VAN, role=Role.SUPERVISOR, name="Lê Hải Vân")
+    mai_id, van_id = await person_id(app, "Đỗ Thị Mai"), await person_id(app, "Phan Văn Vân")
+
+    listed = await boss.say("/canbo")
+    assert "Đỗ Thị Mai" in listed and "Phan Văn Vân" in listed and "Trần Văn Tỉnh ·" not in listed
+    number = next(line.split(".")[0] for line in listed.splitlines() if "Đỗ Thị Mai" in line)
+    card = await boss.say(number)  # typed, as on Zalo: what the button does
+    assert f"#{mai_id} Đỗ Thị Mai" in card and "Phường Tam Kỳ" in card
+    assert "Đỗ Thị Mai: đã xong" in await boss.say(f"/canbo chuyen {mai_id} {HAI_VAN}")
+    await app.worker.drain()
+    assert "Từ nay anh/chị báo cáo cho Phường Hải Vân" in mai.out[-1]
+    assert "Không có đơn vị 99999" in await boss.say(f"/canbo chuyen {van_id} 99999")
+
+    question = await boss.say(f"/canbo ngung {van_id}")
+    assert "Ngừng hoạt động Phan Văn Vân?" in question
+    async with app.db.transaction() as session:
+        assert (await session.get(Person, van_id)).deactivated_at is None  # type: ignore[union-attr]
+    await boss.say(f"/canbo ngungxn {van_id}")
+    await app.worker.drain()
+    assert "ngừng hoạt động" in van.out[-1]
+    assert "ngừng hoạt động nên Cầu Nối không nhận báo cáo" in await van.say("/baocao")
+    await boss.say(f"/canbo molai {van_id}")
+    await app.worker.drain()
+    assert "loại nào" in await van.say("/baocao")
+
+    tam_ky_officer = await member(app, "lan", name="Lê Thị Lan")
+    assert tam_ky_officer is not None
+    lan_id = await person_id(app, "Lê Thị Lan")
+    assert "Không có ai #" in await hai_van_boss.say(f"/canbo ngungxn {lan_id}")  # Tam Kỳ is not theirs
+    assert "Không có ai #" in await boss.say(f"/canbo ngungxn {await person_id(app, 'Trần Văn Tỉnh')}")  # oneself
+    assert "canbo" not in await mai.say("/canbo") or "vai trò" in mai.out[-1]
+    async with app.db.transaction() as session:
+        actions = [entry.action for entry in (await session.scalars(select(AuditEntry))).all()
+                   if entry.action in ("person.move", "person.deactivate", "person.reactivate", "person.role")]  # fmt: skip
+        lan = await session.get(Person, lan_id)
+    assert actions == ["person.move", "person.deactivate", "person.reactivate"] and lan.deactivated_at is None  # type: ignore[union-attr]
