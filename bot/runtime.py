@@ -18,6 +18,7 @@ from bot import observability
 from bot.app import App
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramSender, fetcher, make_bot, poll, register_commands
 from bot.channels.telegram_webhook import add_telegram_route
+from bot.channels.webhook import WebhookSender
 from bot.channels.zalo import ZaloClient, ZaloSender, add_zalo_route
 from bot.channels.zalo import poll as zalo_poll
 from bot.config import Settings
@@ -71,6 +72,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         downloads.add_route(site)
         WebConsole(app).add_routes(site)  # the console's links are built on CAUNOI_PUBLIC_URL too
         DataApi(app).add_routes(site)
+    hooks = WebhookSender(app.db)  # other systems told of each new or changed report (caunoi webhook add)
+    app.add_sender(hooks)
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     if bot is not None:
         app.add_sender(TelegramSender(bot, settings))
@@ -137,6 +140,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await bot.session.close()
         if zalo_session is not None:
             await zalo_session.close()
+        await hooks.close()
         await app.close()
 
 

@@ -6,9 +6,9 @@ verbs to the registry (``bot.registry``)."""
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers import announcements, people, plans, register, reports
+from handlers import announcements, people, plans, register, reports, webhooks
 
-AREAS = (people, reports, register, plans, announcements)
+AREAS = (people, reports, register, plans, announcements, webhooks)
 
 
 def build_registry() -> Registry:

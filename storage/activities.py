@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import webhooks
 from storage.models import ActivityChange, ActivityKind, ActivityPhoto, ActivityReport
 
 
@@ -68,6 +69,7 @@ async def save_report(
     )
     session.add(report)
     await session.flush()
+    await webhooks.activity_changed(session, report, "activity.created", now)
     return report, True
 
 
@@ -103,6 +105,7 @@ async def correct_report(
                          for i, photo in enumerate(answers.get("photos") or [])]  # fmt: skip
     session.add(ActivityChange(report_id=report.id, at=now, actor_id=actor_id, changes=changes))
     await session.flush()
+    await webhooks.activity_changed(session, report, "activity.corrected", now)
     return changes
 
 

@@ -266,6 +266,20 @@ class BackgroundJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class Webhook(Base):
+    """A URL of another system (a province's own data system) that receives each new or changed report as signed
+    JSON, through the outbox (channel ``webhook``): retried with back-off, in order, never in a reply's way."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(64))  # signs each delivery (HMAC-SHA256); shown once when made
+    created_by_label: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ClusterRun(Base):
     """When a periodic job last ran on any worker: each runs once per interval across the cluster."""
 

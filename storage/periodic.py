@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import webhooks
 from storage.models import (
     ActivityReport,
     OverseasRecord,
@@ -94,6 +95,7 @@ async def submit(
     await session.flush()
     session.add(PeriodicReportEvent(report_id=report.id, at=now, person_id=person_id, actor_label=actor_label,
                                     action=action, snapshot=content))  # fmt: skip
+    await webhooks.periodic_changed(session, report, f"periodic.{action}", now)
     return Submitted(report, action)
 
 
@@ -106,6 +108,7 @@ async def review(
     session.add(PeriodicReportEvent(report_id=report.id, at=now, person_id=person_id, actor_label=actor_label,
                                     action=report.status, comment=comment))  # fmt: skip
     await session.flush()
+    await webhooks.periodic_changed(session, report, f"periodic.{report.status}", now)
 
 
 async def events(session: AsyncSession, report: PeriodicReport) -> list[PeriodicReportEvent]:

@@ -1,0 +1,65 @@
+"""Webhooks out: each new or changed report becomes one outbox message per registered URL, in the transaction that
+changed the report (so a report and its notices commit together, and a rolled-back one tells nobody). The body is
+the report's data as JSON — ids and codes, no reporter's name —, and the message is cleared once delivered, as every
+outbox message is."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import outbox
+from storage.models import ActivityPhoto, ActivityReport, PeriodicReport, ReportSchedule, Unit, Webhook
+
+CHANNEL = "webhook"
+
+
+async def add(session: AsyncSession, url: str, actor_label: str, now: datetime) -> Webhook:
+    hook = Webhook(url=url, secret=secrets.token_hex(32), created_by_label=actor_label, created_at=now)
+    session.add(hook)
+    await session.flush()
+    return hook
+
+
+async def active(session: AsyncSession) -> list[Webhook]:
+    return list(await session.scalars(select(Webhook).where(Webhook.removed_at.is_(None)).order_by(Webhook.id)))
+
+
+async def emit(session: AsyncSession, event: str, data: dict[str, Any], now: datetime) -> int:
+    """Queues ``event`` for every registered URL; returns how many."""
+    hooks = await active(session)
+    if not hooks:
+        return 0
+    body = json.dumps({"event": event, "at": now.isoformat(), "data": data}, ensure_ascii=False, default=str)
+    payload = {"text": body}  # the outbox carries replies (bot.engine.replies): a webhook's text is its JSON body
+    await outbox.enqueue(session, [outbox.Outgoing(CHANNEL, str(hook.id), None, payload, outbox.BULK)
+                                   for hook in hooks], now)  # fmt: skip
+    return len(hooks)
+
+
+async def activity_changed(session: AsyncSession, report: ActivityReport, event: str, now: datetime) -> None:
+    unit = await session.get(Unit, report.unit_id)
+    photos = await session.scalar(select(func.count()).where(ActivityPhoto.report_id == report.id))
+    await emit(session, event, {
+        "id": report.id, "unit_code": unit.code if unit else None, "kind": report.kind_code,
+        "activity_date": report.activity_date.isoformat(), "title": report.title, "place": report.place,
+        "partner_country": report.partner_country, "partner_org": report.partner_org,
+        "participants": report.participants, "participants_note": report.participants_note,
+        "foreign_participants": report.foreign_participants, "money_vnd": report.money_vnd,
+        "photos": photos or 0, "created_at": report.created_at.isoformat(),
+    }, now)  # fmt: skip
+
+
+async def periodic_changed(session: AsyncSession, report: PeriodicReport, event: str, now: datetime) -> None:
+    unit = await session.get(Unit, report.unit_id)
+    schedule = await session.get(ReportSchedule, report.schedule_id)
+    await emit(session, event, {
+        "id": report.id, "schedule": schedule.code if schedule else None, "period": report.period_key,
+        "unit_code": unit.code if unit else None, "status": report.status, "late": report.late,
+        "figures": report.figures, "submitted_at": report.submitted_at, "reviewed_at": report.reviewed_at,
+    }, now)  # fmt: skip
