@@ -116,6 +116,9 @@ class JobRunner:
             self._wake.clear()
             waits = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait()), *running}
             done, _ = await asyncio.wait(waits, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done & running:
+                if not finished.cancelled() and finished.exception() is not None:  # _run logs its own failures
+                    log.error("background job task ended with %r", finished.exception())
             running -= done
             for task in waits - running:
                 if not task.done():
@@ -144,8 +147,6 @@ class JobRunner:
         """One attempt at one job; True when its files were queued."""
         started = time.perf_counter()
         kind = self.app.registry.job_kinds.get(job.kind)
-        async with self.app.db.transaction() as session:
-            person = await session.get(Person, job.person_id)
         i18n = i18n_for(job.language)
         progress = [0]
         lost = asyncio.Event()
@@ -174,6 +175,8 @@ class JobRunner:
 
         heartbeat = asyncio.create_task(keep_lease())
         try:
+            async with self.app.db.transaction() as session:
+                person = await session.get(Person, job.person_id)
             if kind is None or person is None or person.deactivated_at is not None:
                 raise PermissionError(f"job kind {job.kind!r} unknown or its person gone")
             now = self.app.clock()
@@ -195,7 +198,10 @@ class JobRunner:
             final = isinstance(error, PermissionError) or job.attempts >= MAX_ATTEMPTS
             log.exception("background job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts)
             observability.JOB_RESULTS.labels(job.kind, "failed" if final else "retry").inc()
-            await self._failed(job, i18n, type(error).__name__, final=final)
+            try:
+                await self._failed(job, i18n, type(error).__name__, final=final)
+            except Exception:  # the database is away too: the lease runs out, and the job is claimed again
+                log.exception("recording background job %s's failure failed", job.id)
             return False
         finally:
             heartbeat.cancel()
