@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,12 +89,17 @@ async def require(session: AsyncSession, code: str) -> Unit:
 
 async def subtree_ids(session: AsyncSession, root_id: int) -> list[int]:
     """The unit and everything below it, via a recursive CTE (works on SQLite and PostgreSQL)."""
-    tree = select(Unit.id).where(Unit.id == root_id).cte("tree", recursive=True)
-    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return list((await session.scalars(select(tree.c.id))).all())
+    return list((await session.scalars(select(_subtree(root_id).c.id))).all())
 
 
-_CTE_NAMES = itertools.count()  # two scopes in one query (a schedule's and a supervisor's) need distinct names
+@lru_cache(maxsize=4096)
+def _subtree(unit_id: int) -> Any:
+    """The recursive CTE of one root's subtree: one object per root, named after it. A scoped statement's text is
+    then the same every time for the same root, so SQLAlchemy's compiled cache and asyncpg's prepared statements
+    serve it again (a counter in the name made every one new); two scopes of one root in a query share the CTE, two
+    roots (a schedule's and a supervisor's) get two names."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte(f"scope_tree_{unit_id}", recursive=True)
+    return tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,4 @@ class Scope:
             return column == self.unit_id
         if scanning:
             column = column + literal_column("0")
-        tree = select(Unit.id).where(Unit.id == self.unit_id).cte(f"scope_tree_{next(_CTE_NAMES)}", recursive=True)
-        tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-        return column.in_(select(tree.c.id))
+        return column.in_(select(_subtree(self.unit_id).c.id))
