@@ -188,8 +188,9 @@ class JobRunner:
             observability.JOB_RESULTS.labels(job.kind, "done" if finished else "lost").inc()
             return finished
         except asyncio.CancelledError:
-            if not lost.is_set():
-                raise  # the worker stops: the job is made again by the next claim
+            if not lost.is_set():  # the worker stops: the job goes back to the queue for the next claim, at once
+                await asyncio.shield(self._release(job))
+                raise
             current.uncancel()
             return self._lost(job)
         except LeaseLost:
@@ -206,6 +207,13 @@ class JobRunner:
         finally:
             heartbeat.cancel()
             observability.JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - started)
+
+    async def _release(self, job: BackgroundJob) -> None:
+        try:
+            async with self.app.db.transaction() as session:
+                await jobs.release(session, job.id, self.worker_id)
+        except Exception:  # the database is going away too: the lease runs out instead
+            log.exception("giving background job %s back failed", job.id)
 
     @staticmethod
     def _lost(job: BackgroundJob) -> bool:

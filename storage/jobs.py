@@ -83,6 +83,15 @@ async def give_back(session: AsyncSession, job_id: int, worker: str, error: str)
     )  # fmt: skip
 
 
+async def release(session: AsyncSession, job_id: int, worker: str) -> None:
+    """The worker stops (a deploy, a restart): the job is queued again at once, and this attempt does not count."""
+    await session.execute(
+        update(BackgroundJob)
+        .where(BackgroundJob.id == job_id, BackgroundJob.claimed_by == worker, BackgroundJob.status == RUNNING)
+        .values(status=QUEUED, claimed_by=None, claimed_until=None, attempts=BackgroundJob.attempts - 1)
+    )  # fmt: skip
+
+
 async def progress_ref(session: AsyncSession, job_id: int) -> str | None:
     return await session.scalar(select(BackgroundJob.progress_ref).where(BackgroundJob.id == job_id))
 

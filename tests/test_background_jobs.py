@@ -256,3 +256,30 @@ async def test_periodic_work_runs_once_per_interval_across_workers(app: App) -> 
         async with app.db.transaction() as session:
             turns.append(await cluster_runs.take_turn(session, "reminder sweep", 60, start + timedelta(seconds=offset)))
     assert turns == [True, False, False, False, True, False, False, True]
+
+
+async def test_a_worker_that_stops_gives_its_job_back_at_once(app: App) -> None:
+    """A graceful stop (a deploy) queues the running job again without waiting for its lease, and the attempt does
+    not count against the job; the next worker makes it."""
+    await seed_units(app)
+    started = asyncio.Event()
+
+    async def slow(job: JobContext) -> list[Reply]:
+        if not started.is_set():  # the first worker: busy until it stops
+            started.set()
+            await asyncio.Event().wait()
+        return [Reply(text="", document=Document("bang.xlsx", "UEsDBA==", "Bảng"))]
+
+    app.registry.job_kinds["test.stopped"] = JobKind("test.stopped", slow)
+    await queued_job(app, "test.stopped")
+    stop = asyncio.Event()
+    worker = asyncio.create_task(JobRunner(app).run(stop))
+    await asyncio.wait_for(started.wait(), 10)
+    stop.set()
+    await asyncio.wait_for(worker, 10)
+    row = await job_row(app)
+    assert row is not None and row.status == "queued" and row.claimed_by is None and row.attempts == 0
+    assert await asyncio.wait_for(JobRunner(app).drain(), 30) == 1
+    row = await job_row(app)
+    assert row is not None and row.status == "done" and row.attempts == 1
+    assert files_in_outbox(await outbox_rows(app)) == ["bang.xlsx"]
