@@ -64,9 +64,6 @@ class JobContext:
     def args(self) -> dict[str, Any]:
         return self.job.args
 
-    def t(self, message: str, /, **params: Any) -> str:
-        return self.i18n.t(message, **params)
-
     def audit(self, action: str, **details: Any) -> None:
         self.audits.append((action, details))
 
