@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import asyncpg  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
-from sqlalchemy import func, insert, or_, select, text, update  # noqa: E402
+from sqlalchemy import func, insert, or_, select, update  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from bot.app import App  # noqa: E402
@@ -67,11 +68,17 @@ async def fill(app: App, records: int, rng: random.Random) -> list[int]:
                 "relative_key": name_key(relative), "status": "abroad", "source": "import", "created_at": now,
                 "updated_at": now,
             })  # fmt: skip
+        table = OverseasRecord.__table__
+        adding = insert(table).returning(table.c.id, table.c.unit_id, table.c.name_key, table.c.relative_key)
         async with app.db.transaction() as session:
-            await session.execute(insert(OverseasRecord), batch)
-    async with app.db.transaction() as session:
-        if app.db.engine.dialect.name == "postgresql":
-            await session.execute(text("ANALYZE overseas_records"))
+            await overseas.index_names(session, [tuple(row) for row in await session.execute(adding, batch)], new=True)
+    if app.db.engine.dialect.name == "postgresql":  # as autovacuum does after bulk inserts (index-only scans)
+        connection = await asyncpg.connect(
+            app.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        await connection.execute("VACUUM ANALYZE overseas_records")
+        await connection.execute("VACUUM ANALYZE overseas_words")
+        await connection.close()
     return communes
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -325,6 +326,29 @@ class OverseasRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+WORD = String(32).with_variant(String(32, collation="C"), "postgresql")  # code-point order: a prefix is a range
+
+
+class OverseasWord(Base):
+    """One folded word of a live record's name (``part`` "n") or its relative's name ("r"), with what a search
+    needs beside it — the record's unit, its sort key and the part's words — so that a search reads index entries
+    only: the typed word leads as a prefix range, the others are matched on ``words``, and no record is read
+    until the ten shown. Erased records have no words here."""
+
+    __tablename__ = "overseas_words"
+    __table_args__ = (
+        PrimaryKeyConstraint("word", "part", "unit_id", "sort_key", "record_id", postgresql_include=["words"]),
+        {"sqlite_with_rowid": False},  # SQLite: the rows are the key's b-tree; PostgreSQL: index-only scans
+    )
+
+    word: Mapped[str] = mapped_column(WORD)
+    part: Mapped[str] = mapped_column(String(1))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    sort_key: Mapped[str] = mapped_column(String(100))
+    record_id: Mapped[int] = mapped_column(ForeignKey("overseas_records.id", ondelete="CASCADE"), index=True)
+    words: Mapped[str] = mapped_column(String(255))  # " nguyen van an": each word after a space
 
 
 class OverseasChange(Base):

@@ -6,18 +6,18 @@ kept together as one encrypted JSON value; the change history records which note
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
-from storage.models import OverseasChange, OverseasRecord, Unit
-from storage.text import name_key
+from storage.models import OverseasChange, OverseasRecord, OverseasWord, Unit
+from storage.text import key_words, name_key, words
 from storage.units import Scope
 
 PERSONAL_FIELDS = (
@@ -57,26 +57,89 @@ async def get(session: AsyncSession, record_id: int, scope: Scope) -> OverseasRe
     return await session.scalar(_live(scope).where(OverseasRecord.id == record_id))
 
 
+SEARCH_WORDS = 6  # typed words beyond these narrow nothing that a name's first six do not
+COUNTED = 5_000  # a search counts its matches up to here, then says "more than"
+
+
 async def search(
     session: AsyncSession, scope: Scope, text: str, country: str | None = None, limit: int = 10
 ) -> tuple[list[Line], int]:
-    """Diacritics-insensitive: "nguyen van a" finds "Nguyễn Văn A" and "Nguyễn Văn An"; also relatives' names and,
-    when the text names a country, the records in it. Returns the first ``limit`` lines and the total."""
-    key = name_key(text)
-    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    matches = [
-        OverseasRecord.name_key.like(pattern, escape="\\"),
-        OverseasRecord.relative_key.like(pattern, escape="\\"),
-    ]
+    """Diacritics-insensitive, word by word: each typed word begins a word of the name ("nguyen van a" finds
+    "Nguyễn Văn A" and "Nguyễn Văn An", "an" finds "An" and "Anh" but not "Lan"), all in the person's name or
+    all in their relative's; when the text names a country, the records in it too. Returns the first ``limit``
+    lines in name order and the total, which stops at ``COUNTED + 1`` (shown as "more than").
+
+    A province's 200,000 records are not read to find the few thousand called "lan": the words are looked up in
+    the word index (``OverseasWord``), which also holds each record's unit and sort key, and only the records
+    shown are read."""
+    typed = list(dict.fromkeys(words(text)))[:SEARCH_WORDS]
+    found: list[Select[tuple[int, str]]] = [_having_words(typed, scope)] if typed else []
     if country:
-        matches.append(OverseasRecord.country == country)
-    where = (OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id, scanning=True), or_(*matches))
+        found.append(
+            select(OverseasRecord.id, func.coalesce(OverseasRecord.name_key, "")).where(
+                OverseasRecord.country == country, OverseasRecord.deleted_at.is_(None),
+                scope.clause(OverseasRecord.unit_id),
+            )
+        )  # fmt: skip
+    if not found:
+        return [], 0
+    hits = (union(*found) if len(found) > 1 else found[0].distinct()).subquery()
+    total = await session.scalar(select(func.count()).select_from(select(hits.c[0]).limit(COUNTED + 1).subquery()))
+    if not total:
+        return [], 0
+    shown = select(hits.c[0]).order_by(hits.c[1], hits.c[0]).limit(limit)
     columns = (
         OverseasRecord.id, OverseasRecord.full_name, OverseasRecord.birth_year, OverseasRecord.country,
-        OverseasRecord.relative_name, OverseasRecord.unit_id, func.count().over(),
+        OverseasRecord.relative_name, OverseasRecord.unit_id,
     )  # fmt: skip
-    rows = (await session.execute(select(*columns).where(*where).order_by(OverseasRecord.name_key).limit(limit))).all()
-    return [Line(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
+    query = select(*columns).where(OverseasRecord.id.in_(shown), OverseasRecord.deleted_at.is_(None))
+    rows = (await session.execute(query.order_by(OverseasRecord.name_key, OverseasRecord.id))).all()
+    return [Line(*row) for row in rows], total
+
+
+def _having_words(typed: list[str], scope: Scope) -> Select[tuple[int, str]]:
+    """(id, sort key) of the records in ``scope`` with, in one part (name or relative's name), a word beginning
+    with each typed word. The longest typed word leads as an index range; the others are matched on that entry's
+    ``words``, so no other row is read."""
+    first, *others = sorted(typed, key=len, reverse=True)
+    query = select(OverseasWord.record_id, OverseasWord.sort_key).where(
+        OverseasWord.word >= first,
+        OverseasWord.word < first[:-1] + chr(min(ord(first[-1]) + 1, 0x10FFFF)),
+        scope.clause(OverseasWord.unit_id),
+    )
+    for word in others:  # a word is letters, digits and "_": only "_" means something to LIKE
+        escaped = word.replace("_", "\\_")
+        query = query.where(OverseasWord.words.like(f"% {escaped}%", escape="\\"))
+    return query
+
+
+async def index_names(
+    session: AsyncSession, records: Iterable[tuple[int, int, str | None, str | None]], *, new: bool = False
+) -> None:
+    """Writes the word index of records given as (id, unit id, name key, relative key): their old entries go
+    (unless the records are ``new``), the entries of what is given come (none for an erased record, given no
+    keys). A record that changes unit or name is given again."""
+    records = list(records)
+    if not records:
+        return
+    if not new:
+        ids = [record[0] for record in records]
+        for start in range(0, len(ids), 500):
+            await session.execute(delete(OverseasWord).where(OverseasWord.record_id.in_(ids[start : start + 500])))
+    rows = []
+    for record_id, unit_id, name, relative in records:
+        if name is None:
+            continue
+        for part, key in (("n", name), ("r", relative)):
+            found = key_words(key or "")
+            rows += [
+                {"word": word, "part": part, "unit_id": unit_id, "sort_key": name, "record_id": record_id,
+                 "words": " " + " ".join(found)}
+                for word in set(found)
+            ]  # fmt: skip
+    table = OverseasWord.__table__
+    for start in range(0, len(rows), 5_000):
+        await session.execute(insert(table), rows[start : start + 5_000])
 
 
 async def similar(
@@ -149,6 +212,7 @@ async def create(
     _apply(record, values)
     session.add(record)
     await session.flush()
+    await index_names(session, [(record.id, record.unit_id, record.name_key, record.relative_key)], new=True)
     return record, True
 
 
@@ -163,6 +227,7 @@ async def update(
 ) -> list[str]:
     """Writes the fields that differ and one history line per field; returns the names of the changed fields."""
     changed: list[str] = []
+    keys = (record.unit_id, record.name_key, record.relative_key)
     for field in PERSONAL_FIELDS:
         if field in values and values[field] != getattr(record, field):
             session.add(OverseasChange(
@@ -189,6 +254,8 @@ async def update(
     if changed:
         record.updated_at = now
     await session.flush()
+    if (record.unit_id, record.name_key, record.relative_key) != keys:
+        await index_names(session, [(record.id, record.unit_id, record.name_key, record.relative_key)])
     return changed
 
 
@@ -215,6 +282,7 @@ async def erase(session: AsyncSession, record: OverseasRecord, now: datetime) ->
     record.status = "unknown"
     record.deleted_at = record.updated_at = now
     await session.flush()
+    await index_names(session, [(record.id, record.unit_id, None, None)])
 
 
 async def counts(session: AsyncSession, scope: Scope, by: str) -> list[tuple[str, int]]:
@@ -266,5 +334,7 @@ async def create_many(
             "created_at": now, "updated_at": now, "notes_enc": cipher.encrypt(notes) if notes else None,
         })  # fmt: skip
     if batch:
-        await session.execute(insert(OverseasRecord), batch)
+        table = OverseasRecord.__table__  # Core: many rows per statement, each row's keys returned with its id
+        adding = insert(table).returning(table.c.id, table.c.unit_id, table.c.name_key, table.c.relative_key)
+        await index_names(session, [tuple(row) for row in await session.execute(adding, batch)], new=True)
     return len(batch)

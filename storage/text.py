@@ -65,6 +65,20 @@ def name_key(name: str) -> str:
     return fold(name)
 
 
+WORD_LENGTH = 32  # longer words are kept (and looked up) by their first 32 letters
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """The folded words a search looks up, punctuation dropped: "Nguyễn-Văn (An)" → ["nguyen", "van", "an"]."""
+    return key_words(fold(text))
+
+
+def key_words(key: str) -> list[str]:
+    """``words`` of a text already folded (a stored ``name_key``), without folding it again."""
+    return [word[:WORD_LENGTH] for word in _WORD.findall(key)]
+
+
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; ids typed by people beyond it cannot exist
 
 

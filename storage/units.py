@@ -114,7 +114,7 @@ class Scope:
         return cls(None, subtree=True)
 
     def clause(self, column: ColumnElement[int], *, scanning: bool = False) -> ColumnElement[bool]:
-        """``unit_id`` within the scope. A query that reads every row anyway (a substring search) says
+        """``unit_id`` within the scope. A query that reads every row anyway (a summary of a whole period) says
         ``scanning``: the subtree test then stays off the unit index, as fetching the rows unit by unit through
         the index is several times slower than one pass over the table (SQLite measured 460 ms vs 95 ms)."""
         if self.unit_id is None:

@@ -278,7 +278,11 @@ async def _search(ctx: Ctx, query: str) -> None:
         ctx.say(ctx.t("No one matches “{query}” in your units.", query=query), rows=(nav,),
                 typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip
         return
-    text = [ctx.t("{total} record(s) match “{query}”:", total=total, query=query)]
+    if total > overseas.COUNTED:
+        counted = ctx.i18n.number(overseas.COUNTED)
+        text = [ctx.t("More than {total} records match “{query}”:", total=counted, query=query)]
+    else:
+        text = [ctx.t("{total} record(s) match “{query}”:", total=total, query=query)]
     rows: list[tuple[Option, ...]] = []
     for line in lines_found:  # the choices are the list: numbered on Zalo and the console, buttons on Telegram
         short = _short(ctx, line.id, line.full_name, line.birth_year, line.country)

@@ -44,7 +44,7 @@ async def register_page(ctx: WebCtx) -> Page:
     by_group = await overseas.counts(ctx.session, ctx.scope, "group")
     by_unit = await overseas.counts(ctx.session, ctx.scope, "unit")
     return Page("register.html", {
-        "query": query, "found": found, "total": total, "shown": len(found),
+        "query": query, "found": found, "total": total, "shown": len(found), "counted": overseas.COUNTED,
         "everyone": sum(count for _, count in by_country),
         "by_country": [(country_name(code, ctx.i18n.language) if code else ctx.t("(not given)"), count)
                        for code, count in by_country],
