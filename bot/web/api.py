@@ -26,7 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
+from bot.engine.replies import Reply
 from bot.i18n import N_, I18n, i18n_for
+from bot.notify import to_admins
 from bot.pacing import TokenBucket
 from storage import api_tokens, audit
 from storage.models import Person, Unit
@@ -100,7 +102,8 @@ ApiFetch = Callable[[ApiCtx, int, int], Awaitable[list[dict[str, Any]]]]
 @dataclass(frozen=True)
 class ApiEndpoint:
     """``/api/v1/<name>``: ``fetch(ctx, after, limit)`` returns up to ``limit`` rows with ``id`` above ``after``, in
-    ``id`` order, each a dict of ``fields``; ``params`` are its filters (``unit`` narrows to a subtree)."""
+    ``id`` order, each a dict of ``fields``; ``params`` are its filters (``unit`` narrows to a subtree). A
+    ``personal`` endpoint's CSV (a bulk export of personal data) is also told to the administrators."""
 
     name: str
     summary: str
@@ -108,6 +111,7 @@ class ApiEndpoint:
     fetch: ApiFetch
     params: tuple[ApiParam, ...] = ()
     roles: frozenset[str] = SUPERVISING
+    personal: bool = False
 
 
 UNIT_PARAM = ApiParam("unit", "string", "A unit's code: only that unit and the units under it.")
@@ -140,6 +144,15 @@ def _parse(endpoint: ApiEndpoint, query: Mapping[str, str]) -> dict[str, Any]:
 
 def _filters(params: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(value) for name, value in params.items() if name not in ("after", "limit")}
+
+
+async def _tell_admins(session: AsyncSession, endpoint: ApiEndpoint, rows: int, by: str, now: datetime) -> None:
+    def build(i18n: I18n) -> Reply:
+        return Reply(text=i18n.t("{rows} row(s) of personal data ({endpoint}) were exported through the data API by "
+                                 "{actor}.", rows=rows, endpoint=endpoint.name, actor=by),
+                     title=i18n.t("Personal data"))  # fmt: skip
+
+    await to_admins(session, build, now)
 
 
 def _cell(value: Any) -> Any:
@@ -256,8 +269,11 @@ class DataApi:
                     rows = await endpoint.fetch(self._ctx(session, person, params), rows[-1]["id"], CSV_BATCH)
         finally:
             async with self.app.db.transaction() as session:  # audited even when the reader hangs up half-way
-                audit.record(session, f"export.{endpoint.name}", actor=await session.get(Person, person_id),
-                             object_type=endpoint.name, rows=total, via="api", filters=_filters(params))  # fmt: skip
+                person = await session.get(Person, person_id)
+                audit.record(session, f"export.{endpoint.name}", actor=person, object_type=endpoint.name, rows=total,
+                             via="api", filters=_filters(params))  # fmt: skip
+                if endpoint.personal:
+                    await _tell_admins(session, endpoint, total, person.full_name if person else "?", self.app.clock())
         await response.write_eof()
         return response
 
@@ -292,15 +308,17 @@ class DataApi:
             }
             parameters = [{"name": param.name, "in": "query", "required": False, "description": param.description,
                            "schema": TYPES[param.type]} for param in (*endpoint.params, *PAGING)]  # fmt: skip
+            roles = "Readable by: " + ", ".join(sorted(endpoint.roles)) + "."
             paths[f"/api/v1/{endpoint.name}"] = {"get": {
-                "summary": endpoint.summary, "operationId": f"list_{endpoint.name.replace('-', '_')}",
+                "summary": endpoint.summary, "description": roles,
+                "operationId": f"list_{endpoint.name.replace('-', '_')}",
                 "parameters": parameters, "responses": {"200": {"description": "A page of rows", "content": {
                     "application/json": {"schema": {"type": "object", "properties": {
                         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
                         "next": {"type": ["string", "null"], "description": "The next page's address, or null"}}}}}},
                     **errors}}}  # fmt: skip
             paths[f"/api/v1/{endpoint.name}.csv"] = {"get": {
-                "summary": endpoint.summary + " — every row as CSV (UTF-8, header row)",
+                "summary": endpoint.summary + " — every row as CSV (UTF-8, header row)", "description": roles,
                 "operationId": f"csv_{endpoint.name.replace('-', '_')}",
                 "parameters": [p for p in parameters if p["name"] not in ("limit",)],
                 "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},

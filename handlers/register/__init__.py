@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.register import chat, cli, web_pages
+from handlers.register import api, chat, cli, web_pages
 
 
 def register(registry: Registry) -> None:
+    api.register(registry)
     chat.register(registry)
     cli.register(registry)
     web_pages.register(registry)
