@@ -28,8 +28,9 @@ def extract() -> Catalog:
     template = Catalog(project="caunoi", creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     for folder in SOURCES:
         method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+        loud = {"**/templates/**.html": {"silent": "false"}}  # a template Jinja cannot parse fails here, not quietly
         for filename, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map, keywords=KEYWORDS
+            ROOT / folder, method_map, options_map=loud, keywords=KEYWORDS
         ):
             template.add(message, locations=[(f"{folder}/{filename}", 0)])
     return template

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Plan, PlanTask, PlanTaskUnit, Unit
@@ -78,9 +78,11 @@ class Progress:
     late_units: list[str] = field(default_factory=list)  # open past the deadline, by name
 
 
-async def progress(session: AsyncSession, scope: Scope, today: date, *, limit: int = 20) -> list[Progress]:
-    """The tasks that concern units in ``scope``: how many of them are done; the late ones named. Open tasks first,
-    by deadline."""
+async def progress(
+    session: AsyncSession, scope: Scope, today: date, *, limit: int = 20, plan_id: int | None = None
+) -> list[Progress]:
+    """The tasks (of every active plan, or of ``plan_id``) that concern units in ``scope``: how many of them are
+    done; the late ones named. Open tasks first, by deadline."""
     counts = (
         select(PlanTaskUnit.task_id, func.count().label("total"),
                func.sum(case((PlanTaskUnit.status == "done", 1), else_=0)).label("done"))
@@ -92,7 +94,7 @@ async def progress(session: AsyncSession, scope: Scope, today: date, *, limit: i
         select(PlanTask, Plan.title, counts.c.total, counts.c.done)
         .join(counts, counts.c.task_id == PlanTask.id)
         .join(Plan, Plan.id == PlanTask.plan_id)
-        .where(Plan.status == "active")
+        .where(Plan.status == "active", true() if plan_id is None else Plan.id == plan_id)
         .order_by((counts.c.done >= counts.c.total), PlanTask.due.is_(None), PlanTask.due, PlanTask.id)
         .limit(limit)
     )

@@ -1,6 +1,7 @@
 """The web console in a real browser (Playwright driving Debian's chromium): a supervisor signs in from a /web link,
 filters *Tiến độ*, opens a late unit and reminds it, reminds the late units, returns one report and approves another, downloads the .xlsx, searches
-the register and opens a record — and the officers hear of it in the chat. ``CAUNOI_SCREENSHOTS=docs`` writes the pages' screenshots there."""
+the register and opens a record, uploads a Word plan, corrects a deadline and publishes it — and the officers hear of
+it in the chat. ``CAUNOI_SCREENSHOTS=docs`` writes the pages' screenshots there."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.app import App
 from storage.models import Unit
 from tests.helpers import HAI_VAN, TAM_KY, Transcript, member
 from tests.test_overseas import RECORD, add_record
+from tests.test_plan_formats import word_plan
 from tests.test_reminders import Clock
 from tests.web_client import Console, token_in
 
@@ -112,11 +114,28 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
             await screenshot(page, "kieu-bao")
             await page.click("#records a")
             assert "San Jose" in await page.inner_text("#record")
+
+            await page.click("nav >> text=Kế hoạch")  # a Word plan uploaded, a deadline corrected, published
+            await page.set_input_files("#upload input[type=file]", files=[{
+                "name": "Kế hoạch đối ngoại 2027.docx", "buffer": word_plan(2027),
+                "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}])  # fmt: skip
+            await page.click("#upload button[type=submit]")
+            await page.wait_for_selector("#tasks")
+            assert await page.locator("#tasks tbody tr").count() == 3
+            await page.locator("#task-2 input[name=ngay]").fill("20/6/2027")  # day first, as in the chat
+            await page.locator("#task-2 button").click()
+            await page.wait_for_selector("#notice")
+            assert "20/6/2027" in await page.inner_text("#notice") and "20/6/2027" in await page.inner_text("#task-2")
+            await screenshot(page, "ke-hoach")
+            await page.click("#publish")
+            await page.wait_for_selector("#followed")
+            assert "Đã ban hành kế hoạch" in await page.inner_text("#notice")
         finally:
             await browser.close()
     await app.worker.drain()
     told = "\n".join(people["mai"].out + people["van"].out)
     assert "Bổ sung số người tham gia" in told and "đã được duyệt" in told
+    assert "Gặp mặt kiều bào dịp Tết" in "\n".join(people["mai"].out)  # the plan's task, in the commune's chat
 
 
 async def test_an_admin_moves_one_officer_and_deactivates_another(

@@ -50,6 +50,17 @@ class Console:
             response.body = body  # type: ignore[attr-defined]
             return response.status, body.decode("utf-8", "replace") if b"<" in body[:200] else "", response
 
+    async def upload(self, path: str, filename: str, content: bytes, **fields: str) -> tuple[int, str, str]:
+        """A multipart form with one file, as a browser sends ``<input type=file>``: (status, page, Location)."""
+        form = aiohttp.FormData()
+        for name, value in fields.items():
+            form.add_field(name, value)
+        form.add_field("tep", content, filename=filename, content_type="application/octet-stream")
+        headers = {"Cookie": f"caunoi_console={self.cookie}"} if self.cookie else {}
+        async with self.http.post(f"http://127.0.0.1:{self.port}{path}", data=form, headers=headers,
+                                  allow_redirects=False) as response:  # fmt: skip
+            return response.status, await response.text(), response.headers.get("Location", "")
+
     async def api(self, path: str, token: str | None) -> tuple[int, aiohttp.ClientResponse]:
         """A data API call with a bearer token (the body is in ``response.body``)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}

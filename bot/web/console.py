@@ -9,6 +9,7 @@ stored (``storage.web_access``).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import N_, I18n, i18n_for
+from bot.pipeline import MAX_ATTACHMENT_BYTES
 from storage import audit, web_access
 from storage.crypto import Cipher
 from storage.models import Person
@@ -70,9 +72,24 @@ class WebCtx:
     web_session_id: int | None = None
     cipher: Cipher | None = None  # the register's notes (opening a record)
     zone: ZoneInfo | None = None
+    upload: Upload | None = None  # the file a page's form sent, already read (``WebPage.upload``)
 
     def t(self, message: str, /, **params: Any) -> str:
         return self.i18n.t(message, **params)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form: its name, its size, and what the page's reader made of it (or the exception it
+    raised); ``too_large`` (over 10 MB, as in the chat) is not read at all."""
+
+    filename: str
+    size: int
+    read: object = None
+    too_large: bool = False
+
+
+FileReader = Callable[[str, bytes, date, bool], object]  # (name, bytes, today, can encrypt), as the chat's readers
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,9 @@ PageHandler = Callable[[WebCtx], Awaitable["Page | web.StreamResponse"]]
 
 @dataclass(frozen=True)
 class WebPage:
-    """``/web/<path>``: ``menu`` (a msgid) puts it in the navigation, in ``rank`` order; POST handlers check CSRF."""
+    """``/web/<path>``: ``menu`` (a msgid) puts it in the navigation, in ``rank`` order; POST handlers check CSRF.
+    A page with an ``upload`` reader takes a file (multipart form): it is read in a worker thread after the
+    session and CSRF are checked and before the page's transaction opens, as the chat reads a sent file."""
 
     path: str
     handler: PageHandler
@@ -97,6 +116,7 @@ class WebPage:
     menu: str | None = None
     rank: int = 100
     roles: frozenset[str] = SUPERVISING
+    upload: FileReader | None = None
 
 
 def see_other(location: str) -> web.Response:
@@ -106,6 +126,31 @@ def see_other(location: str) -> web.Response:
 
 class NotFound(Exception):
     """A record outside the person's scope, or none at all: both answer 404, so ids reveal nothing."""
+
+
+FIELD_LIMIT = 64 * 1024  # a form field beside a file: more is cut
+
+
+async def _multipart(request: web.Request) -> tuple[dict[str, str], tuple[str, bytes | None, int] | None]:
+    """A multipart form's fields and its one file as (name, bytes, size), read in pieces: a file over 10 MB is
+    counted, not kept (bytes None), so the server's 1 MB limit on other bodies stays as it is."""
+    fields: dict[str, str] = {}
+    sent = None
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        limit = FIELD_LIMIT if part.filename is None else MAX_ATTACHMENT_BYTES
+        data, size = bytearray(), 0
+        while chunk := await part.read_chunk(256 * 1024):
+            size += len(chunk)
+            if size <= limit:
+                data += chunk
+        if part.filename is None:
+            fields[part.name or ""] = data.decode("utf-8", "replace")
+        elif sent is None and size:
+            sent = (part.filename[:255], bytes(data) if size <= limit else None, size)
+    return fields, sent
 
 
 def _templates() -> list[str]:
@@ -189,7 +234,16 @@ class WebConsole:
 
     def _serve(self, page: WebPage) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def serve(request: web.Request) -> web.StreamResponse:
-            form = dict((await request.post()).items()) if request.method == "POST" else {}
+            upload = None
+            if page.upload is not None and request.content_type == "multipart/form-data":
+                form, sent = await _multipart(request)
+                if sent is not None:
+                    refused = await self._admit(request, page, form)  # a stranger's file is not parsed
+                    if refused is not None:
+                        return refused
+                    upload = await self._read(page.upload, *sent)
+            else:
+                form = dict((await request.post()).items()) if request.method == "POST" else {}
             now = self.app.clock()
             async with self.app.db.transaction() as session:
                 found = await web_access.find_session(session, request.cookies.get(COOKIE, ""), now, IDLE)
@@ -206,7 +260,7 @@ class WebConsole:
                              csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
                              form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
                              web_session_id=web_session.id, cipher=self.app.cipher,
-                             zone=self.app.pipeline.zone)  # fmt: skip
+                             zone=self.app.pipeline.zone, upload=upload)  # fmt: skip
                 try:
                     result = await page.handler(ctx)
                 except NotFound:
@@ -219,6 +273,31 @@ class WebConsole:
             return self._html(self._render(result.template, i18n, result.title, ctx=ctx, **result.values))
 
         return serve
+
+    async def _admit(self, request: web.Request, page: WebPage, form: Mapping[str, Any]) -> web.Response | None:
+        """What the page's transaction will check again, checked before a file is read: a signed-in person of the
+        page's roles, and the form's CSRF token. None when admitted; otherwise the refusal."""
+        async with self.app.db.transaction() as session:
+            found = await web_access.find_session(session, request.cookies.get(COOKIE, ""), self.app.clock(), IDLE)
+            if found is None:
+                raise web.HTTPSeeOther("/web/dangnhap")
+            web_session, person = found
+            i18n = i18n_for(person.language or self.app.settings.default_language)
+            if person.role not in page.roles:
+                return self._message(i18n, N_("This page is not for your role."), status=403)
+            if not hmac.compare_digest(str(form.get("csrf", "")), web_session.csrf):
+                return self._message(i18n, N_("This form has expired; please open the page again."), status=403)
+        return None
+
+    async def _read(self, reader: FileReader, filename: str, data: bytes | None, size: int) -> Upload:
+        if data is None:
+            return Upload(filename, size, too_large=True)
+        today = self.app.clock().astimezone(self.app.pipeline.zone).date()
+        try:
+            read = await asyncio.to_thread(reader, filename, data, today, self.app.cipher.available)
+        except Exception as error:  # the page answers it in the person's language
+            read = error
+        return Upload(filename, size, read)
 
     # ---- rendering --------------------------------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ async def announcements_page(ctx: WebCtx) -> Page:
         "levels": [(broadcasts.EVERY, ctx.t("All units"))] + [(code, label) for code, label, _ in
                                                                 await level_choices(ctx.session, ctx.i18n)],
         "notice": ctx.query.get("thongbao", ""), **_choices(ctx),
-    }, N_("Announcements"))  # fmt: skip
+    }, N_("Notices to officers"))  # fmt: skip
 
 
 async def send_announcement(ctx: WebCtx) -> web.StreamResponse:
@@ -78,7 +78,7 @@ async def announcement_page(ctx: WebCtx) -> Page:
     return Page("announcement.html", {
         "broadcast": broadcast, "status": await broadcasts.status(ctx.session, broadcast.id),
         "notice": ctx.query.get("thongbao", ""),
-    }, N_("Announcements"))  # fmt: skip
+    }, N_("Notices to officers"))  # fmt: skip
 
 
 async def resend_announcement(ctx: WebCtx) -> web.StreamResponse:
@@ -92,7 +92,7 @@ async def resend_announcement(ctx: WebCtx) -> web.StreamResponse:
 
 def register(registry: Registry) -> None:
     registry.web_pages += [
-        WebPage("thongbao", announcements_page, menu=N_("Announcements"), rank=38),
+        WebPage("thongbao", announcements_page, menu=N_("Notices to officers"), rank=38),
         WebPage("thongbao/gui", send_announcement, method="POST"),
         WebPage("thongbao/xem", announcement_page),
         WebPage("thongbao/nhaclai", resend_announcement, method="POST"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.registry import Registry
-from handlers.plans import api, chat, cli, tasks
+from handlers.plans import api, chat, cli, tasks, web_pages
 
 
 def register(registry: Registry) -> None:
@@ -11,3 +11,4 @@ def register(registry: Registry) -> None:
     cli.register(registry)
     tasks.register(registry)
     api.register(registry)
+    web_pages.register(registry)

@@ -5,7 +5,6 @@ part" (the excerpt for my unit's level) with its deadlines, and a search that ig
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,21 +21,27 @@ from bot.engine.parsers import parse_date
 from bot.engine.replies import READING_LIMIT, Option
 from bot.i18n import N_, I18n
 from bot.registry import Command, Registry
-from handlers.announcements import broadcasts
-from handlers.plans import tasks
 from handlers.plans.documents import PLAN_FILES, UnreadableDocument, document_text
+from handlers.plans.drafts import (
+    LEVEL_NAMES,
+    confirm,
+    correct,
+    discard,
+    followed_tasks,
+    part_pages,
+    schedule_suggestions,
+    send_parts,
+    stage,
+)  # fmt: skip
 from handlers.plans.reader import DOC_TYPES, read_plan
 from handlers.plans.reader import Plan as ReadPlan
-from storage import audit, plan_tasks, schedules
+from storage import audit
 from storage.models import Plan, Unit
 from storage.people import Role
 from storage.text import fold, record_id, split_lines
 
 PAGE = READING_LIMIT - 100  # a page of a section, with its title and buttons, on one phone screen
-PART_PAGE = READING_LIMIT - 100  # "my part" fits one screen of a phone
 PREVIEW_TASKS = 10
-LEVEL_NAMES = {"commune": N_("communes"), "district": N_("districts"), "province": N_("the province"),
-               "member": N_("member organisations"), "standing": N_("the standing committee")}  # fmt: skip
 LISTED = 10
 UNREADABLE = {
     "format": N_("I could not read that file; please send the plan as .docx, .doc, .odt, .pdf, .txt or a web page."),
@@ -48,27 +53,8 @@ UNREADABLE = {
     "no converter": N_("I cannot convert .doc or .odt files on this server. Please save the plan as .docx (Word: "
                        "File → Save As → Word Document) and send it again."),
 }  # fmt: skip
-RHYTHM_NAMES = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}  # in schedules' names
 RHYTHM_LABELS = {"month": N_("Monthly"), "quarter": N_("Quarterly"), "half": N_("Half-yearly"), "year": N_("Yearly")}
 LEVELS_FOR_UNIT = {"commune": ("commune",), "district": ("district",)}
-
-
-def schedule_suggestions(structure: dict[str, Any]) -> list[dict[str, Any]]:
-    """Recurring reporting deadlines addressed to communes ("báo cáo 6 tháng (trước ngày 10/6)") that can become
-    schedules: rhythm + day and month, once each. A deadline that comes once is a task instead."""
-    seen, found = set(), []
-    for excerpt in structure.get("excerpts", []):
-        if "commune" not in excerpt.get("levels", []):
-            continue
-        for deadline in excerpt.get("deadlines", []):
-            rhythm, on = deadline.get("rhythm"), deadline.get("on")
-            if not on or rhythm not in RHYTHM_NAMES:
-                continue
-            day, month = int(on[8:10]), int(on[5:7])
-            if (rhythm, day, month) not in seen:
-                seen.add((rhythm, day, month))
-                found.append({"period_type": rhythm, "day": day, "month": month})
-    return found
 
 
 @dataclass(frozen=True)
@@ -83,26 +69,10 @@ def read_file(name: str, data: bytes, today: date, can_encrypt: bool) -> ReadFil
     return ReadFile(text, read_plan(text))
 
 
-async def stage(session: AsyncSession, filename: str, text: str, unit_id: int | None, person_id: int | None,
-                now: Any, *, read: ReadPlan | None = None) -> Plan:  # fmt: skip
-    plan = read if read is not None else await asyncio.to_thread(read_plan, text)
-    row = Plan(doc_type=plan.doc_type, number=plan.number, title=plan.title or filename, issued_on=plan.issued_on,
-               source_name=filename[:255], body=text, structure=plan.to_json(), status="draft", unit_id=unit_id,
-               created_by_id=person_id, created_at=now)  # fmt: skip
-    session.add(row)
-    await session.flush()
-    return row
-
-
 def _when(i18n: I18n, task: dict[str, Any]) -> str:
     if task.get("due"):
         return i18n.date(date.fromisoformat(task["due"]))
     return i18n.t("when {wording}", wording=task.get("wording", "")[:60])
-
-
-def followed_tasks(structure: dict[str, Any]) -> list[dict[str, Any]]:
-    """The tasks publishing will follow: those of a level that uses the bot (communes, districts)."""
-    return [task for task in structure.get("tasks", []) if set(task.get("levels", [])) & set(plan_tasks.LEVELS)]
 
 
 def preview(plan: Plan, i18n: I18n, *, publishing: bool = True) -> str:
@@ -140,23 +110,6 @@ def preview(plan: Plan, i18n: I18n, *, publishing: bool = True) -> str:
         lines += [t("• {rhythm}: a report due {day}/{month}", rhythm=t(RHYTHM_LABELS[item["period_type"]]),
                     day=item["day"], month=item["month"]) for item in suggestions]  # fmt: skip
     return "\n".join(lines)
-
-
-async def confirm(session: AsyncSession, plan: Plan, *, with_schedules: bool, root_unit_id: int | None,
-                  now: Any) -> list[str]:  # fmt: skip
-    """Makes the plan active; with ``with_schedules``, each suggested deadline becomes a report schedule."""
-    plan.status = "active"
-    made = []
-    if with_schedules:
-        for index, item in enumerate(schedule_suggestions(plan.structure), start=1):
-            name = f"Báo cáo {RHYTHM_NAMES[item['period_type']]} — {plan.title}"[:250]
-            schedule = await schedules.save(
-                session, f"kh{plan.id}-{index}", create=True, now=now, name=name, period_type=item["period_type"],
-                level="commune", root_unit_id=root_unit_id, deadline_day=item["day"], deadline_month=item["month"],
-                plan_ref=f"{plan.doc_type or ''} {plan.number or ''} {plan.title}".strip()[:255],
-            )  # fmt: skip
-            made.append(schedule.name)
-    return made
 
 
 # ---- chat --------------------------------------------------------------------------------------------------------
@@ -244,7 +197,7 @@ async def publish(ctx: Ctx, rest: str) -> None:
     audit.record(ctx.session, "plan.saved", actor=ctx.person, object_type="plan", object_id=plan.id,
                  schedules=len(made))  # fmt: skip
     ctx.say(ctx.t("Plan published (#{id}).", id=plan.id) + "".join(f"\n• {name}" for name in made))
-    await publish_parts(ctx, plan)
+    await _send_parts(ctx, plan)
 
 
 async def push_parts(ctx: Ctx, rest: str) -> None:
@@ -254,57 +207,14 @@ async def push_parts(ctx: Ctx, rest: str) -> None:
     plan = await _plan(ctx, rest)
     if plan is None:
         return
-    await publish_parts(ctx, plan)
+    await _send_parts(ctx, plan)
 
 
-async def publish_parts(ctx: Ctx, plan: Plan) -> None:
+async def _send_parts(ctx: Ctx, plan: Plan) -> None:
     assert ctx.person is not None
-    root = None if ctx.person.role == Role.ADMIN else ctx.person.unit_id
-    lines = []
-    for level in plan_tasks.LEVELS:
-        parts = [e for e in plan.structure.get("excerpts", []) if level in e["levels"]]
-        if not parts:
-            continue
-        pages = part_pages(ctx.i18n, plan, parts)
-        text = pages[0] + (("\n\n" + ctx.t("(The whole part: /kehoach cuatoi {id})", id=plan.id))
-                           if len(pages) > 1 else "")  # fmt: skip
-        audience = broadcasts.Audience(root, level, None)
-        targets = await broadcasts.recipients(ctx.session, audience)
-        sent = await broadcasts.send(ctx.session, audience, targets, text, None, sender_id=ctx.person.id,
-                                     sender_label=ctx.person.full_name, now=ctx.now, plan_id=plan.id)  # fmt: skip
-        made, messages = await tasks.create_and_push(ctx.session, plan, level, root, ctx.now, ctx.today,
-                                                     every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
-        audit.record(ctx.session, "plan.pushed", actor=ctx.person, object_type="plan", object_id=plan.id,
-                     level=level, recipients=len(targets), broadcast=sent.id, tasks=made)  # fmt: skip
-        lines.append(ctx.t("Units “{level}”: {count} people (announcement #{id}).",
-                           level=ctx.t(LEVEL_NAMES.get(level, level)), count=len(targets), id=sent.id))  # fmt: skip
-        if made:
-            lines.append(ctx.t("{tasks} task(s) to follow, sent to {messages} officer account(s).", tasks=made,
-                               messages=messages))  # fmt: skip
+    lines = await send_parts(ctx.session, plan, ctx.person, ctx.i18n, ctx.now, ctx.today,
+                             every_messenger=ctx.settings.notify_every_messenger)  # fmt: skip
     ctx.say("\n".join(lines) or ctx.t("This plan has no part addressed to communes or districts."))
-
-
-def part_pages(i18n: I18n, plan: Plan, parts: list[dict[str, Any]]) -> list[str]:
-    """A level's part: every deadline at the top (the first page is what a notice shows), then its paragraphs whole,
-    each deadline once after the paragraph it closes, in pages of at most PART_PAGE characters cut at line ends."""
-    lines = [plan.title[:200]]
-    whens = [(i18n.date(date.fromisoformat(d["on"])) if d.get("on") else d.get("text", "")[:80])
-             for excerpt in parts for d in excerpt["deadlines"]]  # fmt: skip
-    if whens:
-        lines.append(i18n.t("⏰ Deadlines: {dates}", dates=" · ".join(dict.fromkeys(whens))))
-    seen: set[tuple[str | None, str]] = set()
-    for excerpt in parts:
-        lines.append("")
-        lines.extend(excerpt["text"].split("\n"))
-        for deadline in excerpt["deadlines"]:
-            key = (deadline.get("on"), deadline.get("text", ""))
-            if key in seen:
-                continue
-            seen.add(key)
-            when = (i18n.date(date.fromisoformat(deadline["on"])) if deadline.get("on")
-                    else deadline.get("text", "")[:80])  # fmt: skip
-            lines.append(i18n.t("⏰ Deadline: {when}", when=when))
-    return split_lines("\n".join(lines).strip(), PART_PAGE)
 
 
 async def correct_deadline(ctx: Ctx, rest: str) -> None:
@@ -314,9 +224,8 @@ async def correct_deadline(ctx: Ctx, rest: str) -> None:
     plan = await _own_draft(ctx, plan_ref)
     if plan is None:
         return
-    tasks_read = followed_tasks(plan.structure)
     index = int(number) - 1 if number.isdecimal() and len(number) < 4 else -1
-    if not 0 <= index < len(tasks_read):
+    if not 0 <= index < len(followed_tasks(plan.structure)):
         ctx.say(ctx.t("There is no task {number} in this plan.", number=number[:8]))
         await show_preview(ctx, plan)  # still deciding: the preview and its choices again
         return
@@ -326,17 +235,7 @@ async def correct_deadline(ctx: Ctx, rest: str) -> None:
         ctx.say(ctx.t("Please write the date as day/month/year, for example 15/03/2026."))
         await show_preview(ctx, plan)
         return
-    structure = dict(plan.structure)
-    corrected = [dict(task) for task in structure.get("tasks", [])]
-    wanted = tasks_read[index]
-    position = next(i for i, task in enumerate(structure.get("tasks", [])) if task == wanted)
-    corrected[position].update(
-        due=due.isoformat(), period=None, wording=f"{corrected[position]['wording']} → {when}"[:255]
-    )
-    structure["tasks"] = corrected
-    plan.structure = structure
-    audit.record(ctx.session, "plan.deadline_corrected", actor=ctx.person, object_type="plan", object_id=plan.id,
-                 task=index + 1, due=due.isoformat())  # fmt: skip
+    correct(ctx.session, plan, index, due, when, ctx.person)
     ctx.say(ctx.t("Task {number} now falls due on {date}.", number=index + 1, date=ctx.i18n.date(due)))
     await show_preview(ctx, plan)
 
@@ -355,7 +254,7 @@ async def plans_command(ctx: Ctx, args: str) -> None:
     elif word == "bo":
         plan = await _own_draft(ctx, rest)
         if plan is not None:
-            plan.status = "discarded"
+            discard(ctx.session, plan, ctx.person)
             ctx.say(ctx.t("Discarded. Nothing was saved."))
     elif word == "xem":
         await show_plan(ctx, rest)

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from bot.registry import CliVerb, Registry, Runtime, cli_actor
-from handlers.plans.chat import confirm, stage
 from handlers.plans.documents import UnreadableDocument, document_text
+from handlers.plans.drafts import confirm, stage
 from handlers.plans.reader import read_plan
 from storage import audit
 from storage.types import utcnow
