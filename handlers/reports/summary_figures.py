@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, func, literal_column, select, true, type_coerce
+from sqlalchemy import BigInteger, Date, cast, func, literal_column, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import I18n
@@ -101,16 +101,17 @@ async def compile_summary(session: AsyncSession, root: Unit, period: Period, tod
     """Figures for ``root`` and every unit below it, for the part of ``period`` that has passed."""
     scope = Scope(root.id, subtree=True)
     start, end = period.start, min(period.end, today)
+    core = await session.connection()  # plain rows: the ORM's row loading cost more than the query's grouping
     # The root of the only tree (a province's own deployment) holds every unit: no subtree test is needed at all.
     everything = root.parent_id is None and await session.scalar(
         select(func.count()).select_from(Unit).where(Unit.parent_id.is_(None))
     ) == 1  # fmt: skip
     units = {
-        row.id: UnitFigures(row.id, row.code, row.name, row.level)
-        for row in await session.execute(
+        unit_id: UnitFigures(unit_id, code, name, level)
+        for unit_id, code, name, level in (await core.execute(
             select(Unit.id, Unit.code, Unit.name, Unit.level)
             .where(true() if everything else scope.clause(Unit.id)).order_by(Unit.name)
-        )
+        )).all()  # all at once: a row at a time is a trip through the async adapter each
     }  # fmt: skip
     # One pass over the period's rows gives the units' figures, the kinds' counts and each unit's largest participant
     # count (which bounds the notable activities). A subtree of many units is read along the date index (the unit
@@ -121,27 +122,27 @@ async def compile_summary(session: AsyncSession, root: Unit, period: Period, tod
     kind_names = {code: name for code, name in await session.execute(select(ActivityKind.code, ActivityKind.name_vi))}
     sums = (func.count(), func.coalesce(func.sum(ActivityReport.participants), 0),
             func.coalesce(func.sum(ActivityReport.foreign_participants), 0),
-            func.coalesce(func.sum(ActivityReport.money_vnd), 0), func.max(ActivityReport.participants))  # fmt: skip
+            cast(func.coalesce(func.sum(ActivityReport.money_vnd), 0), BigInteger),  # PostgreSQL: not numeric
+            func.max(ActivityReport.participants))  # fmt: skip
     # Grouped by unit alone, each kind counted with a filter: PostgreSQL aggregates that in parallel workers, as it
     # does the plain aggregate (grouped by unit and kind, or by grouping sets, it does not, and took 2–4× as long);
     # SQLite, too, was faster so than over six times as many groups.
     kinds = list(kind_names)
     per_kind = [func.count().filter(ActivityReport.kind_code == kind) for kind in kinds]
-    rows = await session.execute(
+    rows = await core.execute(
         select(ActivityReport.unit_id, *sums, *per_kind).where(*in_period).group_by(ActivityReport.unit_id)
     )
-    by_kind: dict[str, int] = {}
+    grouped = rows.all()
     largest: list[int] = []
-    for unit_id, count, people, foreign, money, most, *counted in rows:
+    for unit_id, count, people, foreign, money, most, *_counted in grouped:
         figures = units[unit_id]
         figures.activities += count
         figures.participants += int(people)
         figures.foreign_participants += int(foreign)
         figures.money_vnd += int(money)
         largest.append(int(most or 0))
-        for kind, number in zip(kinds, counted, strict=True):
-            if number:
-                by_kind[kind] = by_kind.get(kind, 0) + number
+    totals = [sum(column) for column in zip(*(row[6:] for row in grouped), strict=True)] or [0] * len(kinds)
+    by_kind = {kind: total for kind, total in zip(kinds, totals, strict=True) if total}
     begin = datetime.combine(start, time(), zone)
     finish = datetime.combine(end + timedelta(days=1), time(), zone)
     live = (OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id))
