@@ -49,6 +49,10 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Merged into another unit (``storage.unit_merge``): no longer expected to report, invited or chosen; its row
+    # stays for what could not move and for the history.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Person(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Plan, PlanTask, PlanTaskUnit, Unit
-from storage.units import Scope
+from storage.units import Scope, live
 
 LEVELS = ("commune", "district")  # the levels whose officers use the bot
 STAGES = ("-3", "0", "+1")  # three days before, on the day, the day after (then the publisher hears who is late)
@@ -32,7 +32,7 @@ async def create(session: AsyncSession, plan: Plan, tasks: list[dict[str, Any]],
                            created_at=now)  # fmt: skip
             session.add(row)
             await session.flush()
-            query = select(Unit.id).where(Unit.level == level)
+            query = select(Unit.id).where(Unit.level == level, live())
             if root_unit_id is not None:
                 query = query.where(Scope(root_unit_id, subtree=True).clause(Unit.id))
             unit_ids = list((await session.scalars(query)).all())

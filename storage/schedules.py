@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ChannelIdentity, PeriodicReport, Person, ReportSchedule, Unit
 from storage.periods import DeadlineRule, Period
 from storage.types import VIETNAM
-from storage.units import Scope
+from storage.units import Scope, live
 
 DONE = ("submitted", "approved")
 
@@ -54,7 +54,7 @@ async def expected_units(
     session: AsyncSession, schedule: ReportSchedule, within: Scope | None = None
 ) -> list[Expected]:
     """Units of the schedule's level under its root — as the tree is now, so a moved unit follows its new parent."""
-    query = select(Unit.id, Unit.name, Unit.parent_id).where(Unit.level == schedule.level)
+    query = select(Unit.id, Unit.name, Unit.parent_id).where(Unit.level == schedule.level, live())
     if schedule.root_unit_id is not None:
         query = query.where(Scope(schedule.root_unit_id, subtree=True).clause(Unit.id))
     if within is not None:

@@ -31,7 +31,8 @@ class ImportResult:
 
 
 async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> ImportResult:
-    """Creates or updates units by code; parents must come before children or already exist."""
+    """Creates or updates units by code; parents must come before children or already exist. A parent that was
+    merged into another unit stands for the unit it went into, so a re-import does not undo a merge."""
     result = ImportResult()
     rows = list(rows)
     codes = {row.code for row in rows} | {row.parent_code for row in rows if row.parent_code}
@@ -47,6 +48,7 @@ async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> Import
             raise ValueError(f"unit {row.code}: parent {row.parent_code} is unknown")
         if parent is not None and parent.id is None:
             await session.flush()
+        parent = await remaining(session, parent) if parent is not None else None
         parent_id = parent.id if parent else None
         unit = existing.get(row.code)
         if unit is None:
@@ -61,6 +63,20 @@ async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> Import
             result.unchanged += 1
     await session.flush()
     return result
+
+
+def live() -> ColumnElement[bool]:
+    """Units not merged into another (``storage.unit_merge``): those expected to report, invited and chosen."""
+    return Unit.merged_into_id.is_(None)
+
+
+async def remaining(session: AsyncSession, unit: Unit) -> Unit:
+    """The unit itself, or the one it was merged into (and so on): where its people and records now are."""
+    while unit.merged_into_id is not None:
+        merged_into = await session.get(Unit, unit.merged_into_id)
+        assert merged_into is not None  # a foreign key
+        unit = merged_into
+    return unit
 
 
 async def by_code(session: AsyncSession, code: str) -> Unit | None:

@@ -12,6 +12,7 @@ from handlers.people.invites import bulk_invites, telegram_link
 from storage import audit
 from storage.people import Role, create_invite, display_code
 from storage.types import utcnow
+from storage.unit_merge import merge
 from storage.unit_sources import csv_units, vietnam_units
 from storage.units import require, upsert_units
 
@@ -22,6 +23,19 @@ async def import_units(app: Runtime | None, args: argparse.Namespace) -> None:
     async with app.db.transaction() as session:
         result = await upsert_units(session, rows)
     print(f"units: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+
+
+async def merge_units(app: Runtime | None, args: argparse.Namespace) -> None:
+    """``caunoi units merge OLD --into NEW``: everything of OLD moves to NEW (``storage.unit_merge``)."""
+    assert app is not None
+    async with app.db.transaction() as session:
+        source, target = await require(session, args.code), await require(session, args.into)
+        merged = await merge(session, source, target, app.clock(), actor_label=cli_actor())
+    moved = ", ".join(f"{count} {name}" for name, count in merged.moved.items()) or "nothing"
+    print(f"{source.code} {source.name} merged into {target.code} {target.name}: moved {moved}")
+    if merged.kept:
+        kept = ", ".join(f"{count} {name}" for name, count in merged.kept.items())
+        print(f"kept on {source.code}, as {target.code} had its own for the same period or task: {kept}")
 
 
 async def create_invites(app: Runtime | None, args: argparse.Namespace) -> None:
@@ -70,6 +84,11 @@ def _csv_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
 
 
+def _merge_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", help="the unit that is merged (its code)")
+    parser.add_argument("--into", required=True, help="the unit that remains")
+
+
 def _invite_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", required=True, help="unit code")
     parser.add_argument("--role", default="officer", choices=("officer", "supervisor", "admin"))
@@ -83,6 +102,8 @@ def register(registry: Registry) -> None:
                              _province))  # fmt: skip
     registry.add_cli(CliVerb("units", "import-csv", "units from a CSV file: code,name,level,parent_code", import_units,
                              _csv_file))  # fmt: skip
+    registry.add_cli(CliVerb("units", "merge", "merge a unit into another: its people, records and units below move",
+                             merge_units, _merge_options))  # fmt: skip
     registry.add_cli_group("invite", "invite codes")
     registry.add_cli(CliVerb("invite", "create", "create single-use invite codes for a unit", create_invites,
                              _invite_options))  # fmt: skip

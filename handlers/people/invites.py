@@ -19,7 +19,7 @@ from storage.models import Person, Unit
 from storage.people import Role, create_invite, display_code
 from storage.text import inert
 from storage.types import VIETNAM
-from storage.units import Scope
+from storage.units import Scope, live
 
 MAX_PER_UNIT = 5
 MAX_UNITS = 5000  # a province has 3,321 units
@@ -37,7 +37,7 @@ async def bulk_invites(
     """The workbook and how many codes it holds: ``per_unit`` codes for every unit of ``level`` in ``root``'s
     subtree (``root`` itself when it is of that level)."""
     units = (await session.scalars(
-        select(Unit).where(Unit.level == level, Scope(root.id, subtree=True).clause(Unit.id))
+        select(Unit).where(Unit.level == level, Scope(root.id, subtree=True).clause(Unit.id), live())
         .order_by(Unit.parent_id, Unit.name).limit(MAX_UNITS)
     )).all()  # fmt: skip
     ttl = timedelta(hours=settings.invite_ttl_hours)

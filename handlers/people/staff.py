@@ -18,7 +18,7 @@ from storage import audit, staff
 from storage.models import Person, Unit
 from storage.people import Role
 from storage.text import record_id
-from storage.units import Scope, require
+from storage.units import Scope, remaining, require
 
 
 async def list_people(app: Runtime | None, args: argparse.Namespace) -> None:
@@ -50,6 +50,7 @@ async def apply(session: AsyncSession, registry: Registry, person: Person, actio
     details: dict[str, object] = {}
     if action == "move":
         assert unit is not None
+        unit = await remaining(session, unit)  # a unit merged into another: the one it went into
         details = {"from_unit": person.unit_id, "to_unit": unit.id}
         await staff.move(session, person, unit)
         name = unit.name

@@ -16,7 +16,7 @@ from handlers.reports.progress import focus_period
 from storage import schedules
 from storage.models import ActivityReport, PeriodicReport, ReportSchedule, Unit
 from storage.periods import Period, parse_period
-from storage.units import Scope
+from storage.units import Scope, live
 
 UNIT_FIELDS = (ApiField("unit_id", "integer", "The unit's id"), ApiField("unit_code", "string", "The unit's code"),
                ApiField("unit_name", "string", "The unit's name"))  # fmt: skip
@@ -124,7 +124,7 @@ async def completeness(ctx: ApiCtx, after: int, limit: int) -> list[dict[str, An
     period = _period(ctx) or focus_period(schedule, ctx.today)
     scope = await ctx.within()
     query = select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(
-        Unit.level == schedule.level, Unit.id > after, scope.clause(Unit.id)
+        Unit.level == schedule.level, Unit.id > after, scope.clause(Unit.id), live()
     )
     if schedule.root_unit_id is not None:
         query = query.where(Scope(schedule.root_unit_id, subtree=True).clause(Unit.id))
