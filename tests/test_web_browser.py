@@ -130,6 +130,10 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
             await page.click("#publish")
             await page.wait_for_selector("#followed")
             assert "Đã ban hành kế hoạch" in await page.inner_text("#notice")
+
+            await page.click("nav >> text=Tổng hợp")  # the city's half-year figures
+            assert "Thành phố Đà Nẵng" in await page.inner_text("#heading")
+            await screenshot(page, "tong-hop")
         finally:
             await browser.close()
     await app.worker.drain()

@@ -15,6 +15,7 @@ from handlers.reports import (
     schedule_admin,
     summary,
     web_pages,
+    web_summary,
     web_unit,
 )
 
@@ -32,6 +33,7 @@ def register(registry: Registry) -> None:
         cli,
         web_pages,
         web_unit,
+        web_summary,
         api,
     ):
         module.register(registry)
