@@ -12,7 +12,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
@@ -73,7 +73,7 @@ async def search(
     the word index (``OverseasWord``), which also holds each record's unit and sort key, and only the records
     shown are read."""
     typed = list(dict.fromkeys(words(text)))[:SEARCH_WORDS]
-    found: list[Select[tuple[int, str]]] = [_having_words(typed, scope)] if typed else []
+    found: list[Select[tuple[int, str]]] = [_having_words(await _rarest_first(session, typed), scope)] if typed else []
     if country:
         found.append(
             select(OverseasRecord.id, func.coalesce(OverseasRecord.name_key, "")).where(
@@ -97,15 +97,33 @@ async def search(
     return [Line(*row) for row in rows], total
 
 
+ESTIMATED = 2_000  # index entries counted per typed word to find the rarest: enough to tell "nguyen" from "hoa"
+
+
+def _begins(word: str) -> ColumnElement[bool]:
+    """An index word beginning with ``word``, as a range (code-point order on both databases)."""
+    return and_(OverseasWord.word >= word, OverseasWord.word < word[:-1] + chr(min(ord(word[-1]) + 1, 0x10FFFF)))
+
+
+async def _rarest_first(session: AsyncSession, typed: list[str]) -> list[str]:
+    """The typed words, the one with the fewest index entries first (counted up to ``ESTIMATED`` each): a common
+    surname read as the lead would cost tens of thousands of entries where the given name costs hundreds."""
+    if len(typed) < 2:
+        return typed
+    counted = {}
+    for word in typed:
+        capped = select(OverseasWord.record_id).where(_begins(word)).limit(ESTIMATED).subquery()
+        counted[word] = await session.scalar(select(func.count()).select_from(capped)) or 0
+    return sorted(typed, key=lambda word: (counted[word], -len(word)))
+
+
 def _having_words(typed: list[str], scope: Scope) -> Select[tuple[int, str]]:
     """(id, sort key) of the records in ``scope`` with, in one part (name or relative's name), a word beginning
-    with each typed word. The longest typed word leads as an index range; the others are matched on that entry's
+    with each typed word. The first typed word leads as an index range; the others are matched on that entry's
     ``words``, so no other row is read."""
-    first, *others = sorted(typed, key=len, reverse=True)
+    first, *others = typed
     query = select(OverseasWord.record_id, OverseasWord.sort_key).where(
-        OverseasWord.word >= first,
-        OverseasWord.word < first[:-1] + chr(min(ord(first[-1]) + 1, 0x10FFFF)),
-        scope.clause(OverseasWord.unit_id),
+        _begins(first), scope.clause(OverseasWord.unit_id)
     )
     for word in others:  # a word is letters, digits and "_": only "_" means something to LIKE
         escaped = word.replace("_", "\\_")
