@@ -71,7 +71,7 @@ async def fill(app: App, records: int, rng: random.Random) -> list[int]:
         table = OverseasRecord.__table__
         adding = insert(table).returning(table.c.id, table.c.unit_id, table.c.name_key, table.c.relative_key)
         async with app.db.transaction() as session:
-            await overseas.index_names(session, [tuple(row) for row in await session.execute(adding, batch)], new=True)
+            await overseas.index_names(session, [tuple(row) for row in await session.execute(adding, batch)])
     if app.db.engine.dialect.name == "postgresql":  # as autovacuum does after bulk inserts (index-only scans)
         connection = await asyncpg.connect(
             app.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

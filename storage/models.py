@@ -351,7 +351,9 @@ class OverseasWord(Base):
     part: Mapped[str] = mapped_column(String(1))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     sort_key: Mapped[str] = mapped_column(String(100))
-    record_id: Mapped[int] = mapped_column(ForeignKey("overseas_records.id", ondelete="CASCADE"), index=True)
+    # No index of its own: entries are removed by their whole key (``overseas.index_names``), and records are
+    # never deleted (erasure keeps a tombstone), so nothing looks words up by record.
+    record_id: Mapped[int] = mapped_column(ForeignKey("overseas_records.id", ondelete="CASCADE"))
     words: Mapped[str] = mapped_column(String(255))  # " nguyen van an": each word after a space
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, insert, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
@@ -131,19 +131,11 @@ def _having_words(typed: list[str], scope: Scope) -> Select[tuple[int, str]]:
     return query
 
 
-async def index_names(
-    session: AsyncSession, records: Iterable[tuple[int, int, str | None, str | None]], *, new: bool = False
-) -> None:
-    """Writes the word index of records given as (id, unit id, name key, relative key): their old entries go
-    (unless the records are ``new``), the entries of what is given come (none for an erased record, given no
-    keys). A record that changes unit or name is given again."""
-    records = list(records)
-    if not records:
-        return
-    if not new:
-        ids = [record[0] for record in records]
-        for start in range(0, len(ids), 500):
-            await session.execute(delete(OverseasWord).where(OverseasWord.record_id.in_(ids[start : start + 500])))
+Keys = tuple[int, int, str | None, str | None]  # (record id, unit id, name key, relative key)
+
+
+def _entries(records: Iterable[Keys]) -> list[dict[str, Any]]:
+    """The word index's rows for records given by their keys (none for an erased record, which has no name)."""
     rows = []
     for record_id, unit_id, name, relative in records:
         if name is None:
@@ -155,7 +147,19 @@ async def index_names(
                  "words": " " + " ".join(found)}
                 for word in set(found)
             ]  # fmt: skip
+    return rows
+
+
+async def index_names(session: AsyncSession, records: Iterable[Keys], *, replacing: Iterable[Keys] = ()) -> None:
+    """Writes the word index of ``records``; the entries of what they were (``replacing``: their keys before the
+    change) go first, each by its whole primary key, so the index needs no second index to find them."""
     table = OverseasWord.__table__
+    old = _entries(replacing)
+    if old:
+        key = [column.name for column in table.primary_key.columns]
+        gone = delete(table).where(*(table.c[name] == bindparam(f"k_{name}") for name in key))
+        await session.execute(gone, [{f"k_{name}": row[name] for name in key} for row in old])
+    rows = _entries(records)
     for start in range(0, len(rows), 5_000):
         await session.execute(insert(table), rows[start : start + 5_000])
 
@@ -230,7 +234,7 @@ async def create(
     _apply(record, values)
     session.add(record)
     await session.flush()
-    await index_names(session, [(record.id, record.unit_id, record.name_key, record.relative_key)], new=True)
+    await index_names(session, [(record.id, record.unit_id, record.name_key, record.relative_key)])
     return record, True
 
 
@@ -273,7 +277,8 @@ async def update(
         record.updated_at = now
     await session.flush()
     if (record.unit_id, record.name_key, record.relative_key) != keys:
-        await index_names(session, [(record.id, record.unit_id, record.name_key, record.relative_key)])
+        await index_names(session, [(record.id, record.unit_id, record.name_key, record.relative_key)],
+                          replacing=[(record.id, *keys)])  # fmt: skip
     return changed
 
 
@@ -293,6 +298,7 @@ async def history(session: AsyncSession, record: OverseasRecord, limit: int = 10
 
 async def erase(session: AsyncSession, record: OverseasRecord, now: datetime) -> None:
     """Deletion on request: every personal field and the change history go; a tombstone row keeps the id."""
+    was = (record.id, record.unit_id, record.name_key, record.relative_key)
     await session.execute(delete(OverseasChange).where(OverseasChange.record_id == record.id))
     for field in PERSONAL_FIELDS:
         setattr(record, field, None)
@@ -300,7 +306,7 @@ async def erase(session: AsyncSession, record: OverseasRecord, now: datetime) ->
     record.status = "unknown"
     record.deleted_at = record.updated_at = now
     await session.flush()
-    await index_names(session, [(record.id, record.unit_id, None, None)])
+    await index_names(session, [], replacing=[was])
 
 
 async def counts(session: AsyncSession, scope: Scope, by: str) -> list[tuple[str, int]]:
@@ -354,5 +360,5 @@ async def create_many(
     if batch:
         table = OverseasRecord.__table__  # Core: many rows per statement, each row's keys returned with its id
         adding = insert(table).returning(table.c.id, table.c.unit_id, table.c.name_key, table.c.relative_key)
-        await index_names(session, [tuple(row) for row in await session.execute(adding, batch)], new=True)
+        await index_names(session, [tuple(row) for row in await session.execute(adding, batch)])
     return len(batch)

@@ -113,6 +113,11 @@ async def test_search_finds_exactly_what_the_words_mean(app: App) -> None:
             async with app.db.transaction() as session:
                 ids = await _store(session, people, communes, cipher)
                 index_of = {record_id: index for index, record_id in enumerate(ids)}
+                held = set(await session.execute(select(OverseasWord.record_id, OverseasWord.part, OverseasWord.word)))
+                assert held == {(record_id, part, word) for record_id, person in zip(ids, people, strict=True)
+                                if not person.erased
+                                for part, name in (("n", person.full_name), ("r", person.relative_name))
+                                for word in words(name or "")}  # the renamed and erased left nothing behind  # fmt: skip
                 for typed in queries:
                     for scope, within in ((Scope(city, subtree=True), None), (Scope(communes[1]), {1})):
                         found, total = await overseas.search(session, scope, typed, country, limit=1000)

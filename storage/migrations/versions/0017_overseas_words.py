@@ -43,7 +43,6 @@ def upgrade() -> None:
                                 postgresql_include=["words"]),
         sqlite_with_rowid=False,
     )  # fmt: skip
-    op.create_index(op.f("ix_overseas_words_record_id"), "overseas_words", ["record_id"])
     connection = op.get_bind()
     records = sa.table("overseas_records", sa.column("id"), sa.column("unit_id"), sa.column("name_key"),
                        sa.column("relative_key"), sa.column("deleted_at"))  # fmt: skip
@@ -67,5 +66,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_overseas_words_record_id"), table_name="overseas_words")
     op.drop_table("overseas_words")
