@@ -120,6 +120,14 @@ async def test_zalo_officer_joins_reports_and_keeps_the_register(
             await chat.send("bo qua", "?")
         await chat.send("bo qua", "kiểm tra lại")
         await chat.send("xac nhan", "Đã lưu thành hồ sơ #1")
+        # searched as people type on Zalo: no diacritics, capitals, a hyphen, words out of order, a slip on the way
+        await chat.send("/kieubao tim", "có dấu hay không dấu đều được")
+        await chat.send("...", "Không tìm thấy ai khớp với “...”")  # punctuation only: nothing, not everyone
+        assert "Có 1 hồ sơ" in await chat.send("/kieubao tim TRAN-van", "hồ sơ khớp")
+        assert "Tran Van Hung" in await chat.send("1", "Tình trạng")  # the typed number opens the first result
+        assert "Có 1 hồ sơ" in await chat.send("/kieubao tim hung tran", "hồ sơ khớp")
+        await chat.send("/kieubao tim hoa", "Tran Van Hung")  # the relative's name finds the record too
+        await chat.send("/kieubao tim ung", "Không tìm thấy")  # the middle of a word is not the start of one
         await chat.send("/kieubao mau", "Zalo không gửi được tệp")
         async with app.db.transaction() as session:  # an announcement reaches Zalo too, and is acknowledged by typing
             audience = broadcasts.Audience()
