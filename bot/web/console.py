@@ -27,7 +27,7 @@ from bot.i18n import N_, I18n, i18n_for
 from bot.pipeline import MAX_ATTACHMENT_BYTES
 from storage import audit, web_access
 from storage.crypto import Cipher
-from storage.models import Person
+from storage.models import Person, WebSession
 from storage.people import SUPERVISING, scope_of
 from storage.units import Scope
 
@@ -238,23 +238,19 @@ class WebConsole:
             if page.upload is not None and request.content_type == "multipart/form-data":
                 form, sent = await _multipart(request)
                 if sent is not None:
-                    refused = await self._admit(request, page, form)  # a stranger's file is not parsed
-                    if refused is not None:
-                        return refused
+                    async with self.app.db.transaction() as session:  # a stranger's file is not parsed
+                        admitted = await self._admit(session, request, page, form, self.app.clock())
+                    if isinstance(admitted, web.Response):
+                        return admitted
                     upload = await self._read(page.upload, *sent)
             else:
                 form = dict((await request.post()).items()) if request.method == "POST" else {}
             now = self.app.clock()
             async with self.app.db.transaction() as session:
-                found = await web_access.find_session(session, request.cookies.get(COOKIE, ""), now, IDLE)
-                if found is None:
-                    raise web.HTTPSeeOther("/web/dangnhap")
-                web_session, person = found
-                i18n = i18n_for(person.language or self.app.settings.default_language)
-                if person.role not in page.roles:
-                    return self._message(i18n, N_("This page is not for your role."), status=403)
-                if request.method == "POST" and not hmac.compare_digest(str(form.get("csrf", "")), web_session.csrf):
-                    return self._message(i18n, N_("This form has expired; please open the page again."), status=403)
+                admitted = await self._admit(session, request, page, form, now)
+                if isinstance(admitted, web.Response):
+                    return admitted
+                web_session, person, i18n = admitted
                 ctx = WebCtx(session=session, person=person, i18n=i18n, scope=scope_of(person),
                              settings=self.app.settings, now=now, today=now.astimezone(self.app.pipeline.zone).date(),
                              csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
@@ -274,20 +270,22 @@ class WebConsole:
 
         return serve
 
-    async def _admit(self, request: web.Request, page: WebPage, form: Mapping[str, Any]) -> web.Response | None:
-        """What the page's transaction will check again, checked before a file is read: a signed-in person of the
-        page's roles, and the form's CSRF token. None when admitted; otherwise the refusal."""
-        async with self.app.db.transaction() as session:
-            found = await web_access.find_session(session, request.cookies.get(COOKIE, ""), self.app.clock(), IDLE)
-            if found is None:
-                raise web.HTTPSeeOther("/web/dangnhap")
-            web_session, person = found
-            i18n = i18n_for(person.language or self.app.settings.default_language)
-            if person.role not in page.roles:
-                return self._message(i18n, N_("This page is not for your role."), status=403)
-            if not hmac.compare_digest(str(form.get("csrf", "")), web_session.csrf):
-                return self._message(i18n, N_("This form has expired; please open the page again."), status=403)
-        return None
+    async def _admit(
+        self, session: AsyncSession, request: web.Request, page: WebPage, form: Mapping[str, Any], now: datetime
+    ) -> tuple[WebSession, Person, I18n] | web.Response:
+        """A signed-in person of the page's roles, with the form's CSRF token when it posts: their session, themselves
+        and their language; otherwise the refusal (no session: to the sign-in page). Checked in the page's
+        transaction, and once before it too when a file would be read."""
+        found = await web_access.find_session(session, request.cookies.get(COOKIE, ""), now, IDLE)
+        if found is None:
+            raise web.HTTPSeeOther("/web/dangnhap")
+        web_session, person = found
+        i18n = i18n_for(person.language or self.app.settings.default_language)
+        if person.role not in page.roles:
+            return self._message(i18n, N_("This page is not for your role."), status=403)
+        if request.method == "POST" and not hmac.compare_digest(str(form.get("csrf", "")), web_session.csrf):
+            return self._message(i18n, N_("This form has expired; please open the page again."), status=403)
+        return web_session, person, i18n
 
     async def _read(self, reader: FileReader, filename: str, data: bytes | None, size: int) -> Upload:
         if data is None:

@@ -32,6 +32,7 @@ from handlers.plans.drafts import (
     schedule_suggestions,
     send_parts,
     stage,
+    when_due,
 )  # fmt: skip
 from handlers.plans.reader import DOC_TYPES, read_plan
 from handlers.plans.reader import Plan as ReadPlan
@@ -69,12 +70,6 @@ def read_file(name: str, data: bytes, today: date, can_encrypt: bool) -> ReadFil
     return ReadFile(text, read_plan(text))
 
 
-def _when(i18n: I18n, task: dict[str, Any]) -> str:
-    if task.get("due"):
-        return i18n.date(date.fromisoformat(task["due"]))
-    return i18n.t("when {wording}", wording=task.get("wording", "")[:60])
-
-
 def preview(plan: Plan, i18n: I18n, *, publishing: bool = True) -> str:
     """What the admin checks before anything is saved: header, whom the plan asks, the tasks it will follow (each
     deadline as read, numbered so a wrong one can be corrected) and the report schedules it would create."""
@@ -100,7 +95,7 @@ def preview(plan: Plan, i18n: I18n, *, publishing: bool = True) -> str:
     if tasks:
         lines.append(t("Tasks to follow ({count}):", count=len(tasks)))
         for number, task in enumerate(tasks[:PREVIEW_TASKS], start=1):
-            lines.append(f"{number}. {task['addressee'][:60]} — {_when(i18n, task)}")
+            lines.append(f"{number}. {task['addressee'][:60]} — {when_due(i18n, task)}")
         if len(tasks) > PREVIEW_TASKS:
             lines.append(t("… and {count} more.", count=len(tasks) - PREVIEW_TASKS))
         lines.append(t("A deadline read wrongly? Type /kehoach han {id} <task number> <date>.", id=plan.id))

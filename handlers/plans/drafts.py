@@ -57,6 +57,13 @@ async def stage(session: AsyncSession, filename: str, text: str, unit_id: int | 
     return row
 
 
+def when_due(i18n: I18n, task: dict[str, Any]) -> str:
+    """A followed task's deadline as the preview shows it: a date, or the plan's wording when it names none."""
+    if task.get("due"):
+        return i18n.date(date.fromisoformat(task["due"]))
+    return i18n.t("when {wording}", wording=task.get("wording", "")[:60])
+
+
 def followed_tasks(structure: dict[str, Any]) -> list[dict[str, Any]]:
     """The tasks publishing will follow: those of a level that uses the bot (communes, districts)."""
     return [task for task in structure.get("tasks", []) if set(task.get("levels", [])) & set(plan_tasks.LEVELS)]

@@ -30,6 +30,7 @@ from handlers.plans.drafts import (
     schedule_suggestions,
     send_parts,
     stage,
+    when_due,
 )  # fmt: skip
 from storage import audit, plan_tasks
 from storage.models import Plan, PlanTask, PlanTaskUnit
@@ -96,12 +97,6 @@ async def _plan(ctx: WebCtx, raw: str, *, draft: bool | None = None) -> Plan:
     return plan
 
 
-def _when(ctx: WebCtx, task: dict[str, Any]) -> str:
-    if task.get("due"):
-        return ctx.i18n.date(date.fromisoformat(task["due"]))
-    return ctx.t("when {wording}", wording=task.get("wording", "")[:60])
-
-
 async def plan_page(ctx: WebCtx) -> Page:
     plan = await _plan(ctx, ctx.query.get("id", ""))
     data = plan.structure
@@ -115,7 +110,7 @@ async def plan_page(ctx: WebCtx) -> Page:
         "sections": [f"{s['number']} {s['title']}".strip() for s in data.get("sections", []) if s.get("number")],
     }
     if plan.status == "draft":
-        values["tasks"] = [{"number": number, "addressee": task["addressee"][:120], "when": _when(ctx, task),
+        values["tasks"] = [{"number": number, "addressee": task["addressee"][:120], "when": when_due(ctx.i18n, task),
                             "due": ctx.i18n.date(date.fromisoformat(task["due"])) if task.get("due") else ""}
                            for number, task in enumerate(followed_tasks(data), start=1)]  # fmt: skip
         values["suggestions"] = [ctx.t("• {rhythm}: a report due {day}/{month}",
