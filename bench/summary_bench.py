@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.app import App  # noqa: E402
+from bot.child_process import run_in_child  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from handlers.reports.summary import produce  # noqa: E402
+from handlers.reports.summary import files_in_child, produce  # noqa: E402
 from handlers.reports.summary_figures import compile_summary  # noqa: E402
 from handlers.reports.summary_files import LISTED  # noqa: E402
 from storage.models import ActivityReport, Person, Unit  # noqa: E402
@@ -139,9 +140,20 @@ async def run(database: str, communes: int, reports: int, files: bool = True) ->
             print(f"    size: {sizes}")
         if files:
             rows, listed = summary.total("activities"), min(summary.total("activities"), LISTED)
-            for label, opening in (("in the asking update's transaction (before)", app.db.transaction),
-                                   ("as the background job reads it (a snapshot)", app.db.reading)):  # fmt: skip
-                took, lag, wait = await beside(app, root, summary, opening)
+            async def inside(opening: Callable[[], Any]) -> None:
+                async with opening() as session:
+                    await produce(session, root, summary, "xlsx", TODAY)
+
+            async def in_child() -> None:
+                await run_in_child(files_in_child, app.db.url, False, root.code, PERIOD.key, "xlsx", TODAY, ZONE.key)
+
+            for label, make in (
+                ("in the asking update's transaction (before)", lambda: inside(app.db.transaction)),
+                ("in threads, reading a snapshot (the background job's way for smaller files)",
+                 lambda: inside(app.db.reading)),
+                ("in a child process, reading its own snapshot (the job's way above 20,000 activities)", in_child),
+            ):  # fmt: skip
+                took, lag, wait = await beside(app, root, make)
                 print(f"  xlsx {label}: {took:.2f} s for {rows:,} activities ({rows / took:,.0f}/s; {listed:,} of them "
                       f"listed in the workbook, all in the CSV beside it when more); meanwhile the event loop "
                       f"was blocked up to {lag * 1000:.0f} ms and another update's write waited up to "
@@ -149,7 +161,7 @@ async def run(database: str, communes: int, reports: int, files: bool = True) ->
         await app.close()
 
 
-async def beside(app: App, root: Unit, summary: Any, opening: Callable[[], Any]) -> tuple[float, float, float]:
+async def beside(app: App, root: Unit, make: Callable[[], Awaitable[None]]) -> tuple[float, float, float]:
     """Makes the workbook while a ticker measures how long the event loop is held and a writer (another person's
     update, every 50 ms) how long it waits for the database: (seconds, longest loop stall, longest write wait)."""
     stop, lag, wait = asyncio.Event(), [0.0], [0.0]
@@ -172,8 +184,7 @@ async def beside(app: App, root: Unit, summary: Any, opening: Callable[[], Any])
     await asyncio.sleep(0.2)
     lag[0] = wait[0] = 0.0
     started = time.perf_counter()
-    async with opening() as session:
-        await produce(session, root, summary, "xlsx", TODAY)
+    await make()
     took = time.perf_counter() - started
     stop.set()
     await asyncio.gather(*helpers)

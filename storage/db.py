@@ -102,6 +102,8 @@ class Database:
                                           "prepared_statement_name_func": _statement_name}  # fmt: skip
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # another process cannot open this database (work made in a child process stays in this one)
+        self.in_memory = self.is_sqlite and self.engine.url.database in (None, "", ":memory:")
         if self.is_sqlite:
             _tune_sqlite(self.engine)
         self._writer = asyncio.Lock() if self.is_sqlite else None

@@ -174,6 +174,25 @@ class ActivityReport(Base):
     )
 
 
+class ActivityMonthTotal(Base):
+    """The activities of one unit, one kind and one month, summed: kept by database triggers on
+    ``activity_reports`` (migration 0019) in the same transaction as every insert, change and delete of a report,
+    whichever code writes it, so that a province's summary adds up thousands of these instead of its reports.
+    ``most_participants`` only grows: after a report is changed or deleted it is an upper bound, never less."""
+
+    __tablename__ = "activity_month_totals"
+    __table_args__ = (Index("ix_activity_month_totals_unit_month", "unit_id", "month_start"),)
+
+    month_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: rows outlive nothing they sum
+    kind_code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    activities: Mapped[int] = mapped_column(Integer)
+    participants: Mapped[int] = mapped_column(BigInteger)
+    foreign_participants: Mapped[int] = mapped_column(BigInteger)
+    money_vnd: Mapped[int] = mapped_column(BigInteger)
+    most_participants: Mapped[int] = mapped_column(Integer)
+
+
 class ActivityChange(Base):
     """One correction of a sent report by its reporter: the fields changed, each as [before, after]."""
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import JobContext, JobKind, Progress
+from bot.child_process import Report, run_in_child
 from bot.context import Ctx
 from bot.engine.replies import Document, Option, Reply
 from bot.i18n import N_, I18n
@@ -27,12 +28,14 @@ from handlers.reports.summary_figures import (
 )
 from handlers.reports.summary_files import activity_chart, completeness_chart, png, report_draft, workbook
 from storage import audit, schedules
+from storage.db import Database
 from storage.models import Unit
 from storage.people import SUPERVISING, scope_of
 from storage.periods import Period, parse_period, period_containing
 from storage.units import by_code
 
 FORMATS = ("xlsx", "docx", "png")
+IN_CHILD = 20_000  # activities: a larger workbook is made in a child process (a spawned one starts in about a second)
 SUMMARY_FILES = "summary.files"
 
 
@@ -126,8 +129,9 @@ async def summary_command(ctx: Ctx, args: str) -> None:
 
 async def make_files(job: JobContext) -> list[Reply]:
     """The background job behind ``/tonghop … xlsx|docx|png``: the person's scope is checked again (a role may have
-    changed since they asked), the data read through a snapshot that blocks no update, the file built in threads,
-    and the export audited when the file is queued."""
+    changed since they asked), the data read through a snapshot that blocks no update, and the export audited when
+    the file is queued. A workbook of more than ``IN_CHILD`` activities is made in a child process (its own
+    snapshot), so that this worker's event loop goes on answering; smaller files are made here, in threads."""
     fmt, person = job.args["format"], job.person
     async with job.app.db.reading() as session:
         root = await session.scalar(select(Unit).where(Unit.code == job.args["unit"], scope_of(person).clause(Unit.id)))
@@ -136,9 +140,38 @@ async def make_files(job: JobContext) -> list[Reply]:
         period = parse_period(job.args["period"])
         summary = await compile_summary(session, root, period, job.today, job.zone)
         await job.progress(0.1)
-        documents = await produce(session, root, summary, fmt, job.today, job.progress)
+        database = job.app.db
+        if fmt == "xlsx" and summary.total("activities") > IN_CHILD and not database.in_memory:
+            documents = await run_in_child(files_in_child, database.url, job.app.settings.pgbouncer, root.code,
+                                           period.key, fmt, job.today, job.zone.key, progress=job.progress)  # fmt: skip
+        else:
+            documents = await produce(session, root, summary, fmt, job.today, job.progress)
     job.audit("export.summary", object_type="unit", object_id=root.code, period=period.key, format=fmt)
     return [Reply(text="", document=document) for document in documents]
+
+
+def files_in_child(report: Report, url: str, pgbouncer: bool, code: str, period_key: str, fmt: str, today: date,
+                   zone: str) -> list[Document]:  # fmt: skip
+    """In a child process (``bot.child_process``): the same files, read through a snapshot of its own."""
+    return asyncio.run(_files_in_child(report, url, pgbouncer, code, period_key, fmt, today, ZoneInfo(zone)))
+
+
+async def _files_in_child(report: Report, url: str, pgbouncer: bool, code: str, period_key: str, fmt: str,
+                          today: date, zone: ZoneInfo) -> list[Document]:  # fmt: skip
+    database = Database(url, pool_size=1, pgbouncer=pgbouncer)
+
+    async def progress(fraction: float) -> None:
+        report(fraction)
+
+    try:
+        async with database.reading() as session:
+            root = await by_code(session, code)
+            if root is None:
+                raise LookupError("the unit is gone")
+            summary = await compile_summary(session, root, parse_period(period_key), today, zone)
+            return await produce(session, root, summary, fmt, today, progress)
+    finally:
+        await database.dispose()
 
 
 def _is_period(word: str) -> bool:

@@ -1,7 +1,8 @@
 """The compiled figures of a subtree for a period: what every output (chat, xlsx, docx, charts, JSON) is made from.
 
-The activities' figures are one aggregate query over the raw rows, so a province of 3,300
-communes and a million activity reports is summed by the database in one pass, not in Python.
+The activities' figures of whole months are read from the per-month totals the database keeps beside the reports
+(``storage.models.ActivityMonthTotal``), and only a month begun is summed from the reports themselves: a province of
+3,300 communes and a million activity reports is added up from a few rows per unit and month, not in Python.
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Date, cast, func, literal_column, select, true, type_coerce
+from sqlalchemy import Date, false, func, literal_column, or_, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import I18n
 from storage import schedules
-from storage.models import ActivityKind, ActivityReport, OverseasRecord, PeriodicReport, ReportSchedule, Unit
+from storage.models import (
+    ActivityKind,
+    ActivityMonthTotal,
+    ActivityReport,
+    OverseasRecord,
+    PeriodicReport,
+    ReportSchedule,
+    Unit,
+)
 from storage.periods import Period
 from storage.units import Scope
 
@@ -113,36 +122,54 @@ async def compile_summary(session: AsyncSession, root: Unit, period: Period, tod
             .where(true() if everything else scope.clause(Unit.id)).order_by(Unit.name)
         )).all()  # all at once: a row at a time is a trip through the async adapter each
     }  # fmt: skip
-    # One pass over the period's rows gives the units' figures, the kinds' counts and each unit's largest participant
-    # count (which bounds the notable activities). A subtree of many units is read along the date index (the unit
-    # index would fetch its rows unit by unit, several times slower).
+    # Whole months are summed from the totals the database keeps per unit, kind and month (a few per unit and
+    # month); only the days of a month begun (today's) are read from the reports themselves. A subtree of many
+    # units is read along the month (or date) index, not unit by unit.
     wide = len(units) * WIDE_SHARE >= (await session.scalar(select(func.count()).select_from(Unit)) or 0)
-    within = true() if everything else scope.clause(ActivityReport.unit_id, scanning=wide)
-    in_period = (ActivityReport.activity_date.between(start, end), within)
     kind_names = {code: name for code, name in await session.execute(select(ActivityKind.code, ActivityKind.name_vi))}
-    sums = (func.count(), func.coalesce(func.sum(ActivityReport.participants), 0),
-            func.coalesce(func.sum(ActivityReport.foreign_participants), 0),
-            cast(func.coalesce(func.sum(ActivityReport.money_vnd), 0), BigInteger),  # PostgreSQL: not numeric
-            func.max(ActivityReport.participants))  # fmt: skip
-    # Grouped by unit alone, each kind counted with a filter: PostgreSQL aggregates that in parallel workers, as it
-    # does the plain aggregate (grouped by unit and kind, or by grouping sets, it does not, and took 2–4× as long);
-    # SQLite, too, was faster so than over six times as many groups.
     kinds = list(kind_names)
-    per_kind = [func.count().filter(ActivityReport.kind_code == kind) for kind in kinds]
-    rows = await core.execute(
-        select(ActivityReport.unit_id, *sums, *per_kind).where(*in_period).group_by(ActivityReport.unit_id)
-    )
-    grouped = rows.all()
-    largest: list[int] = []
-    for unit_id, count, people, foreign, money, most, *_counted in grouped:
-        figures = units[unit_id]
-        figures.activities += count
-        figures.participants += int(people)
-        figures.foreign_participants += int(foreign)
-        figures.money_vnd += int(money)
-        largest.append(int(most or 0))
-    totals = [sum(column) for column in zip(*(row[6:] for row in grouped), strict=True)] or [0] * len(kinds)
-    by_kind = {kind: total for kind, total in zip(kinds, totals, strict=True) if total}
+    first, after = whole_months(start, end)
+    edges = [(day, last) for day, last in ((start, min(end, first - timedelta(days=1))), (max(start, after), end))
+             if day <= last]  # fmt: skip
+    within = true() if everything else scope.clause(ActivityReport.unit_id, scanning=wide)
+    in_period = (or_(*(ActivityReport.activity_date.between(day, last) for day, last in edges)) if edges else false(),
+                 within)  # fmt: skip
+    grouped = []
+    if first < after:
+        total = ActivityMonthTotal
+        grouped += (await core.execute(
+            select(total.unit_id, func.sum(total.activities), func.sum(total.participants),
+                   func.sum(total.foreign_participants), func.sum(total.money_vnd), func.max(total.most_participants),
+                   *(func.sum(total.activities).filter(total.kind_code == kind) for kind in kinds))
+            .where(total.month_start >= first, total.month_start < after, total.activities > 0,
+                   true() if everything else scope.clause(total.unit_id, scanning=wide))
+            .group_by(total.unit_id)
+        )).all()  # fmt: skip
+    if edges:
+        # Grouped by unit alone, each kind counted with a filter: PostgreSQL aggregates that in parallel workers, as
+        # it does a plain aggregate (grouped by unit and kind it did not, and took 2–4× as long).
+        grouped += (await core.execute(
+            select(ActivityReport.unit_id, func.count(), func.sum(ActivityReport.participants),
+                   func.sum(ActivityReport.foreign_participants), func.sum(ActivityReport.money_vnd),
+                   func.max(ActivityReport.participants),
+                   *(func.count().filter(ActivityReport.kind_code == kind) for kind in kinds))
+            .where(*in_period).group_by(ActivityReport.unit_id)
+        )).all()  # fmt: skip
+    most: dict[int, int] = {}
+    by_kind = dict.fromkeys(kinds, 0)
+    for unit_id, count, people, foreign, money, largest_here, *counted in grouped:
+        figures = units.get(unit_id)
+        if figures is None:  # a unit removed since (the totals keep no reference to it)
+            continue
+        figures.activities += int(count)
+        figures.participants += int(people or 0)
+        figures.foreign_participants += int(foreign or 0)
+        figures.money_vnd += int(money or 0)
+        most[unit_id] = max(most.get(unit_id, 0), int(largest_here or 0))
+        for kind, number in zip(kinds, counted, strict=True):
+            by_kind[kind] += int(number or 0)
+    by_kind = {kind: total for kind, total in by_kind.items() if total}
+    in_period = (ActivityReport.activity_date.between(start, end), within)
     begin = datetime.combine(start, time(), zone)
     finish = datetime.combine(end + timedelta(days=1), time(), zone)
     live = (OverseasRecord.deleted_at.is_(None), scope.clause(OverseasRecord.unit_id))
@@ -154,7 +181,7 @@ async def compile_summary(session: AsyncSession, root: Unit, period: Period, tod
         query = select(OverseasRecord.unit_id, func.count()).where(*live, *condition).group_by(OverseasRecord.unit_id)
         for unit_id, count in await session.execute(query):
             setattr(units[unit_id], column, count)
-    largest.sort(reverse=True)
+    largest = sorted(most.values(), reverse=True)
     floor = largest[NOTABLE - 1] if len(largest) >= NOTABLE else None
     if floor is not None and wide and session.get_bind().dialect.name == "sqlite":
         # SQLite has no statistics and would take the date index, reading the period again; a unary plus (a no-op
@@ -167,12 +194,25 @@ async def compile_summary(session: AsyncSession, root: Unit, period: Period, tod
                    completeness, narratives, notable)  # fmt: skip
 
 
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """The whole months within ``start``–``end``, as the first one's first day and the first day after the last
+    (equal when there is none)."""
+    first = start if start.day == 1 else _month_after(start)
+    after = (end + timedelta(days=1)).replace(day=1)
+    return first, max(first, after)
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 async def _notable(
     session: AsyncSession, in_period: tuple[Any, ...], units: dict[int, UnitFigures], floor: int | None
 ) -> list[Notable]:
-    """The period's ``NOTABLE`` largest activities. With that many groups, the eighth-largest of their maxima is a
-    floor: eight rows reach it, so every one of the eight largest does, and only the rows at or above it are read,
-    through the participants index."""
+    """The period's ``NOTABLE`` largest activities. With that many units, the eighth-largest of their maxima is a
+    floor, and only the rows at or above it are read, through the participants index. The kept maxima are upper
+    bounds (a changed or deleted report does not lower them): when fewer than eight rows reach the floor, the
+    period is read again without it."""
     at_least = () if floor is None else (ActivityReport.participants >= floor,)
     query = (
         select(ActivityReport.activity_date, ActivityReport.unit_id, ActivityReport.kind_code, ActivityReport.title,
@@ -180,10 +220,11 @@ async def _notable(
         .where(*in_period, *at_least)
         .order_by(ActivityReport.participants.desc(), ActivityReport.id).limit(NOTABLE)
     )  # fmt: skip
-    return [
-        Notable(day, units[unit_id].name, kind, title, people, country)
-        for day, unit_id, kind, title, people, country in await session.execute(query)
-    ]
+    rows = (await session.execute(query)).all()
+    if floor is not None and len(rows) < NOTABLE:
+        return await _notable(session, in_period, units, None)
+    return [Notable(day, units[unit_id].name, kind, title, people, country)
+            for day, unit_id, kind, title, people, country in rows]  # fmt: skip
 
 
 async def _reporting(
