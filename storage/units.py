@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, select, true
+from sqlalchemy import ColumnElement, func, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import Unit
+from storage.models import Person, Unit
 from storage.text import N_, Translator
 
 
@@ -23,6 +24,15 @@ class UnitRow:
     kind: str | None = None
 
 
+class UnitsRefused(ValueError):
+    """Units that cannot be imported as given: ``reason`` says why (for a translated message), ``line`` (of a file)
+    and ``code`` where; the text is the command line's."""
+
+    def __init__(self, reason: str, text: str, *, line: int | None = None, code: str = "") -> None:
+        super().__init__(text)
+        self.reason, self.line, self.code = reason, line, code
+
+
 @dataclass
 class ImportResult:
     created: int = 0
@@ -31,8 +41,9 @@ class ImportResult:
 
 
 async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> ImportResult:
-    """Creates or updates units by code; parents must come before children or already exist. A parent that was
-    merged into another unit stands for the unit it went into, so a re-import does not undo a merge."""
+    """Creates or updates units by code; parents must come before children or already exist, and a unit cannot be
+    put under one of its own units. A parent that was merged into another unit stands for the unit it went into, so
+    a re-import does not undo a merge."""
     result = ImportResult()
     rows = list(rows)
     codes = {row.code for row in rows} | {row.parent_code for row in rows if row.parent_code}
@@ -45,7 +56,7 @@ async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> Import
     for row in rows:
         parent = existing.get(row.parent_code) if row.parent_code else None
         if row.parent_code and parent is None:
-            raise ValueError(f"unit {row.code}: parent {row.parent_code} is unknown")
+            raise UnitsRefused("unknown parent", f"unit {row.code}: parent {row.parent_code} is unknown", code=row.code)
         if parent is not None and parent.id is None:
             await session.flush()
         parent = await remaining(session, parent) if parent is not None else None
@@ -57,6 +68,10 @@ async def upsert_units(session: AsyncSession, rows: Iterable[UnitRow]) -> Import
             existing[row.code] = unit
             result.created += 1
         elif (unit.name, unit.level, unit.kind, unit.parent_id) != (row.name, row.level, row.kind, parent_id):
+            moved = parent_id is not None and parent_id != unit.parent_id
+            if moved and parent_id in await subtree_ids(session, unit.id):
+                raise UnitsRefused("cycle", f"unit {row.code}: parent {row.parent_code} lies under it (a cycle)",
+                                   code=row.code)  # fmt: skip
             unit.name, unit.level, unit.kind, unit.parent_id = row.name, row.level, row.kind, parent_id
             result.updated += 1
         else:
@@ -77,6 +92,45 @@ async def remaining(session: AsyncSession, unit: Unit) -> Unit:
         assert merged_into is not None  # a foreign key
         unit = merged_into
     return unit
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One unit of a level of the tree, with how many units lie directly under it and its active people."""
+
+    unit: Unit
+    below: int
+    people: int
+
+
+async def branches(session: AsyncSession, parent_id: int | None) -> list[Branch]:
+    """The units directly under one unit (or the tree's roots), merged ones last: one level, as a page shows it."""
+    child = aliased(Unit)
+    below = select(func.count()).select_from(child).where(child.parent_id == Unit.id).scalar_subquery()
+    people = (
+        select(func.count()).select_from(Person)
+        .where(Person.unit_id == Unit.id, Person.deactivated_at.is_(None)).scalar_subquery()
+    )  # fmt: skip
+    under = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    query = select(Unit, below, people).where(under).order_by(Unit.merged_into_id.is_not(None), Unit.name, Unit.code)
+    return [Branch(unit, count, active) for unit, count, active in await session.execute(query)]
+
+
+async def ancestors(session: AsyncSession, unit: Unit) -> list[Unit]:
+    """The units above ``unit``, the root first (a tree is a few levels deep)."""
+    trail: list[Unit] = []
+    while unit.parent_id is not None and len(trail) < 16:
+        parent = await session.get(Unit, unit.parent_id)
+        if parent is None:
+            break
+        trail.insert(0, parent)
+        unit = parent
+    return trail
+
+
+async def in_scope(session: AsyncSession, scope: Scope, unit: Unit) -> bool:
+    """The unit lies within the scope (a supervisor's subtree; an admin's everything)."""
+    return await session.scalar(select(Unit.id).where(Unit.id == unit.id, scope.clause(Unit.id))) is not None
 
 
 async def by_code(session: AsyncSession, code: str) -> Unit | None:

@@ -88,11 +88,11 @@ async def test_an_admin_merges_in_the_web_console(reporting: Season) -> None:
     async with Console(app) as city, Console(app) as office:
         assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
         assert await office.sign_in(token_in(await people["qt"].say("/web"))) == 303
-        status, _, _ = await city.request("POST", "/web/canbo/sapnhap", csrf=await city.csrf("/web/canbo"),
+        status, _, _ = await city.request("POST", "/web/caydonvi/sapnhap", csrf=await city.csrf("/web/caydonvi"),
                                              **{"from": HAI_VAN, "into": TAM_KY, "sure": "1"})  # fmt: skip
         assert status == 403  # a supervisor does not merge units
-        assert 'id="merge"' not in (await city.request("GET", "/web/canbo"))[1]
-        csrf = await office.csrf("/web/canbo")
+        assert 'id="merge"' not in (await city.request("GET", "/web/caydonvi"))[1]
+        csrf = await office.csrf("/web/caydonvi")
         for form, expected in (
             ({"from": HAI_VAN, "into": TAM_KY}, "đánh dấu ô xác nhận"),
             ({"from": "nope", "into": TAM_KY, "sure": "1"}, "Không có đơn vị nope"),
@@ -100,7 +100,7 @@ async def test_an_admin_merges_in_the_web_console(reporting: Season) -> None:
                                                               "người, 1 hoạt động và 0 hồ sơ kiều bào; giữ lại 1 báo cáo"),
             ({"from": HAI_VAN, "into": TAM_KY, "sure": "1"}, "Không thể sáp nhập"),
         ):  # fmt: skip
-            _, _, response = await office.request("POST", "/web/canbo/sapnhap", csrf=csrf, **form)
+            _, _, response = await office.request("POST", "/web/caydonvi/sapnhap", csrf=csrf, **form)
             assert expected in (await office.request("GET", response.headers["Location"]))[1]
 
 

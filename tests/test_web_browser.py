@@ -170,6 +170,20 @@ async def test_an_admin_moves_one_officer_and_deactivates_another(
             await page.wait_for_selector("#notice")
             assert "đã ngừng" in await page.locator("#people tr", has_text="Phan Văn Vân").inner_text()
             await screenshot(page, "can-bo")
+            await page.click("nav >> text=Cây đơn vị")
+            await page.click(f"#unit-{DA_NANG} a")
+            await page.fill("input[name=tim]", "hai van")
+            await page.click("form.filters button:has-text('Xem')")
+            await page.wait_for_selector(f"#unit-{HAI_VAN}")
+            sheet = f"code;name;level;parent_code\nX-T1;Thôn Đông Hòa;hamlet;{HAI_VAN}\n".encode()
+            await page.set_input_files("#import-csv input[type=file]",
+                                       {"name": "don-vi.csv", "mimeType": "text/csv", "buffer": sheet})  # fmt: skip
+            await page.click("#import-csv button")
+            assert "1 tạo mới" in await page.locator("#notice").inner_text()
+            await page.goto(f"http://localhost:{server.port}/web/caydonvi?donvi={DA_NANG}")
+            await screenshot(page, "cay-don-vi")
+            await page.goto(f"http://localhost:{server.port}/web/caydonvi?donvi={HAI_VAN}")
+            assert "Thôn Đông Hòa" in await page.locator("#units").inner_text()
         finally:
             await browser.close()
     await app.worker.drain()

@@ -128,6 +128,15 @@ class NotFound(Exception):
     """A record outside the person's scope, or none at all: both answer 404, so ids reveal nothing."""
 
 
+class Refused(Exception):
+    """A form refused part-way through what it asked (an import whose tenth row cannot be placed): the page's
+    transaction is rolled back, and the person sent to ``location`` (which says why)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
 FIELD_LIMIT = 64 * 1024  # a form field beside a file: more is cut
 
 
@@ -246,22 +255,28 @@ class WebConsole:
             else:
                 form = dict((await request.post()).items()) if request.method == "POST" else {}
             now = self.app.clock()
-            async with self.app.db.transaction() as session:
-                admitted = await self._admit(session, request, page, form, now)
-                if isinstance(admitted, web.Response):
-                    return admitted
-                web_session, person, i18n = admitted
-                ctx = WebCtx(session=session, person=person, i18n=i18n, scope=scope_of(person),
-                             settings=self.app.settings, now=now, today=now.astimezone(self.app.pipeline.zone).date(),
-                             csrf=web_session.csrf, query={k: v for k, v in request.query.items()},
-                             form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
-                             web_session_id=web_session.id, cipher=self.app.cipher,
-                             zone=self.app.pipeline.zone, upload=upload)  # fmt: skip
-                try:
-                    result = await page.handler(ctx)
-                except NotFound:
-                    return self._message(i18n, N_("There is no such record among the units you supervise."),
-                                         status=404)  # fmt: skip
+            try:
+                async with self.app.db.transaction() as session:
+                    admitted = await self._admit(session, request, page, form, now)
+                    if isinstance(admitted, web.Response):
+                        return admitted
+                    web_session, person, i18n = admitted
+                    ctx = WebCtx(session=session, person=person, i18n=i18n, scope=scope_of(person),
+                                 settings=self.app.settings, now=now,
+                                 today=now.astimezone(self.app.pipeline.zone).date(), csrf=web_session.csrf,
+                                 query={k: v for k, v in request.query.items()},
+                                 form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
+                                 web_session_id=web_session.id, cipher=self.app.cipher,
+                                 zone=self.app.pipeline.zone, upload=upload)  # fmt: skip
+                    try:
+                        result = await page.handler(ctx)
+                    except NotFound:
+                        return self._message(i18n, N_("There is no such record among the units you supervise."),
+                                             status=404)  # fmt: skip
+            except Refused as refused:  # rolled back whole: nothing of what the form asked stays
+                response = see_other(refused.location)
+                self._secure(response)
+                return response
             self.app.worker.wake()  # what the page queued (reminders, notices) goes out now
             if isinstance(result, web.StreamResponse):
                 self._secure(result)

@@ -16,10 +16,11 @@ from handlers.people import (
     web_audit,
     web_pages,
     web_tokens,
+    web_units,
 )
 
 
 def register(registry: Registry) -> None:
-    for module in (onboarding, common, cli, privacy, console_link, staff, staff_chat, web_pages, web_tokens, web_audit,
-                   api):  # fmt: skip
+    for module in (onboarding, common, cli, privacy, console_link, staff, staff_chat, web_pages, web_units, web_tokens,
+                   web_audit, api):  # fmt: skip
         module.register(registry)

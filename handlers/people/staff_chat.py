@@ -5,8 +5,6 @@ console or the command line, where an admin is."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.context import Ctx
 from bot.engine.replies import Option
 from bot.i18n import N_
@@ -17,7 +15,7 @@ from storage import staff
 from storage.models import Person, Unit
 from storage.people import SUPERVISING, scope_of
 from storage.text import record_id
-from storage.units import by_code
+from storage.units import by_code, in_scope
 
 LISTED = 12  # people listed at once; a unit's code narrows the list
 HINT = N_("Type the number of your choice, or its name.")
@@ -67,8 +65,7 @@ def _line(ctx: Ctx, officer: staff.Officer) -> str:
 async def _mine(ctx: Ctx, unit: Unit) -> bool:
     """The unit lies in the person's subtree (an admin's: everywhere)."""
     assert ctx.person is not None
-    query = select(Unit.id).where(Unit.id == unit.id, scope_of(ctx.person).clause(Unit.id))
-    return await ctx.session.scalar(query) is not None
+    return await in_scope(ctx.session, scope_of(ctx.person), unit)
 
 
 async def _person(ctx: Ctx, text: str) -> Person | None:

@@ -1,12 +1,11 @@
 """*Cán bộ* in the web console: the people of the units one supervises (admins: everyone), with their messengers and
 last activity; deactivate someone who left, reactivate, move to another unit of one's own subtree, and (admins) change
-a role — through the same ``staff.apply`` as ``caunoi people``; admins merge one unit into another, as
-``caunoi units merge`` does."""
+a role — through the same ``staff.apply`` as ``caunoi people``; invites in bulk. Units and their merging are on the
+*Đơn vị* page (``handlers.people.web_units``)."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
 from yarl import URL
 
 from bot.i18n import N_
@@ -19,18 +18,13 @@ from storage import staff
 from storage.models import Unit
 from storage.people import Role
 from storage.text import record_id
-from storage.unit_merge import MergeRefused, merge
-from storage.units import by_code
-
-
-async def _mine(ctx: WebCtx, unit: Unit) -> bool:
-    return await ctx.session.scalar(select(Unit.id).where(Unit.id == unit.id, ctx.scope.clause(Unit.id))) is not None
+from storage.units import by_code, in_scope
 
 
 async def people_page(ctx: WebCtx) -> Page:
     wanted = ctx.query.get("donvi", "").strip()
     unit = await by_code(ctx.session, wanted) if wanted else None
-    allowed = unit is not None and await _mine(ctx, unit)
+    allowed = unit is not None and await in_scope(ctx.session, ctx.scope, unit)
     people = await staff.listed(ctx.session, ctx.scope, unit_id=unit.id if unit and allowed else None)
     return Page("people.html", {
         "people": people, "unit_code": wanted, "roles": {role: ctx.t(label) for role, label in ROLE_NAMES.items()},
@@ -47,7 +41,7 @@ async def people_change(ctx: WebCtx) -> web.StreamResponse:
     unit, role = None, None
     if action == "move":
         unit = await by_code(ctx.session, ctx.form.get("unit", "").strip())
-        if unit is None or not await _mine(ctx, unit):
+        if unit is None or not await in_scope(ctx.session, ctx.scope, unit):
             notice = ctx.t("There is no unit {code} among the units you supervise.", code=ctx.form.get("unit", "")[:32])
             return see_other(str(URL("/web/canbo").with_query({"thongbao": notice})))
     if action == "role":
@@ -64,7 +58,7 @@ async def invites_workbook(ctx: WebCtx) -> web.StreamResponse:
     """Invites in bulk: one .xlsx of codes for every unit of a level under one of one's units; supervisors invite
     officers, admins any role."""
     root = await by_code(ctx.session, ctx.form.get("unit", "").strip()) if ctx.form.get("unit") else None
-    if root is None or not await _mine(ctx, root):
+    if root is None or not await in_scope(ctx.session, ctx.scope, root):
         notice = ctx.t("There is no unit {code} among the units you supervise.", code=ctx.form.get("unit", "")[:32])
         return see_other(str(URL("/web/canbo").with_query({"thongbao": notice})))
     wanted = ctx.form.get("role", Role.OFFICER.value)
@@ -82,36 +76,9 @@ async def invites_workbook(ctx: WebCtx) -> web.StreamResponse:
     })  # fmt: skip
 
 
-async def merge_units(ctx: WebCtx) -> web.StreamResponse:
-    """Admins: the unit typed first goes into the second (``storage.unit_merge``); it cannot be undone, so the form
-    asks for a tick that says so."""
-    source = await by_code(ctx.session, ctx.form.get("from", "").strip())
-    target = await by_code(ctx.session, ctx.form.get("into", "").strip())
-    if source is None or target is None:
-        missing = ctx.form.get("from" if source is None else "into", "")[:32]
-        notice = ctx.t("There is no unit {code} among the units you supervise.", code=missing)
-    elif ctx.form.get("sure") != "1":
-        notice = ctx.t("Tick the box to confirm: a merge cannot be undone.")
-    else:
-        try:
-            merged = await merge(ctx.session, source, target, ctx.now, actor_label=ctx.person.full_name)
-        except MergeRefused:
-            notice = ctx.t("These units cannot be merged: they are the same, one was merged already, or the one "
-                           "that remains lies under the other.")  # fmt: skip
-        else:
-            notice = ctx.t("{unit} was merged into {into}: {people} people, {activities} activities and {records} "
-                           "register records moved; {kept} report(s) kept on {unit}, as {into} had its own.",
-                           unit=source.name, into=target.name, people=merged.moved.get("people", 0),
-                           activities=merged.moved.get("activity_reports", 0),
-                           records=merged.moved.get("overseas_records", 0),
-                           kept=sum(merged.kept.values()))  # fmt: skip
-    return see_other(str(URL("/web/canbo").with_query({"thongbao": notice})))
-
-
 def register(registry: Registry) -> None:
     registry.web_pages += [
         WebPage("canbo", people_page, menu=N_("Officers"), rank=40),
         WebPage("canbo/thaydoi", people_change, method="POST"),
         WebPage("canbo/moi.xlsx", invites_workbook, method="POST"),
-        WebPage("canbo/sapnhap", merge_units, method="POST", roles=frozenset({Role.ADMIN.value})),
     ]
