@@ -37,7 +37,7 @@ REFUSED = {
     "columns": N_("The file needs the columns code, name, level and parent_code (in its first row)."),
     "required": N_("Line {line}: a unit needs its code, name and level."),
     "code": N_("Line {line}: a code is letters, digits, '-', '_' or '.', up to 32 characters."),
-    "value": N_("Line {line}: a level is one word in small letters (commune, district, province), and a name is up "
+    "value": N_("Line {line}: a level is one word in small letters (such as commune or province), and a name is up "
                 "to 255 characters."),
     "too many": N_("That file holds more than 50,000 units: please send one province at a time."),
     "twice": N_("The unit code {code} appears twice in the file."),
