@@ -31,7 +31,8 @@ from bot.config import Settings  # noqa: E402
 from handlers.reports.summary import files_in_child, produce  # noqa: E402
 from handlers.reports.summary_figures import compile_summary  # noqa: E402
 from handlers.reports.summary_files import LISTED  # noqa: E402
-from storage.models import ActivityReport, Person, Unit  # noqa: E402
+from storage.activity_words import report_words  # noqa: E402
+from storage.models import ActivityReport, ActivityWord, Person, Unit  # noqa: E402
 from storage.periods import Period  # noqa: E402
 from storage.units import UnitRow, upsert_units  # noqa: E402
 from tests import postgres  # noqa: E402
@@ -57,15 +58,21 @@ async def populate(app: App, communes: int, reports: int) -> Unit:
         reporter = person.id
     for start in range(0, reports, 20_000):
         batch = [
-            {"draft_key": f"{start + i:036d}", "unit_id": rng.choice(units), "reporter_id": reporter,
+            {"id": start + i + 1, "draft_key": f"{start + i:036d}", "unit_id": rng.choice(units), "reporter_id": reporter,
              "kind_code": rng.choice(KINDS), "activity_date": date(2026, 1, 1) + timedelta(days=rng.randrange(365)),
              "title": f"Hoạt động số {start + i}", "place": "Nhà văn hóa", "participants": rng.randint(10, 300),
              "foreign_participants": rng.randint(0, 20), "money_vnd": rng.choice([None, 0, 5_000_000]),
              "form_name": "activity", "form_version": 1, "created_at": now}
             for i in range(min(20_000, reports - start))
         ]  # fmt: skip
+        indexed = []  # the word index, as save_report writes it (storage.activity_words)
+        for row in batch:
+            found = report_words(ActivityReport(title=row["title"], place=row["place"]))
+            row["search_words"] = " " + " ".join(found)
+            indexed += [{"word": w, "activity_date": row["activity_date"], "activity_id": row["id"]} for w in found]
         async with app.db.transaction() as session:
             await session.execute(insert(ActivityReport), batch)
+            await session.execute(insert(ActivityWord), indexed)
     async with app.db.transaction() as session:
         if app.db.engine.dialect.name == "postgresql":
             await session.execute(text("ANALYZE"))
@@ -140,6 +147,7 @@ async def run(database: str, communes: int, reports: int, files: bool = True) ->
             print(f"    size: {sizes}")
         if files:
             rows, listed = summary.total("activities"), min(summary.total("activities"), LISTED)
+
             async def inside(opening: Callable[[], Any]) -> None:
                 async with opening() as session:
                     await produce(session, root, summary, "xlsx", TODAY)

@@ -43,6 +43,8 @@ PAGES = {
     "Hoạt động, a deep page (keyset)": "/web/hoatdong?sau=2026-03-15.0",
     "Hoạt động, a country and a unit": "/web/hoatdong?quocgia=L%C3%A0o&donvi=48",
     "Hoạt động, words": "/web/hoatdong?q=s%E1%BB%91+12345",
+    "Hoạt động, words in every report": "/web/hoatdong?q=nha+van",
+    "Hoạt động, a rare word in one unit": "/web/hoatdong?q=12345&donvi=P00001",
 }
 API = {
     "API activities, first page": "/api/v1/activities",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import webhooks
+from storage import activity_words, webhooks
 from storage.models import ActivityChange, ActivityKind, ActivityPhoto, ActivityReport
 
 
@@ -69,6 +69,7 @@ async def save_report(
     )
     session.add(report)
     await session.flush()
+    await activity_words.index(session, report, before=None)
     await webhooks.activity_changed(session, report, "activity.created", now)
     return report, True
 
@@ -97,6 +98,7 @@ async def correct_report(
             changes[name] = [len(old or []), len(new or [])] if name == "photos" else [old, new]
     if not changes:
         return changes
+    indexed = (report.activity_date, report.search_words)
     for name in FIELDS:
         value = answers.get(name)
         setattr(report, _COLUMNS.get(name, name), date.fromisoformat(value) if name == "activity_date" else value)
@@ -105,6 +107,7 @@ async def correct_report(
                          for i, photo in enumerate(answers.get("photos") or [])]  # fmt: skip
     session.add(ActivityChange(report_id=report.id, at=now, actor_id=actor_id, changes=changes))
     await session.flush()
+    await activity_words.index(session, report, before=indexed)
     await webhooks.activity_changed(session, report, "activity.corrected", now)
     return changes
 

@@ -168,6 +168,9 @@ class ActivityReport(Base):
     form_name: Mapped[str] = mapped_column(String(64))
     form_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # " tuyen truyen bien dao": the folded words of title, place, partner and description, each after a space, that
+    # the word index holds too (``storage.activity_words``); a search matches its other typed words on these
+    search_words: Mapped[str | None] = mapped_column(Text)
 
     photos: Mapped[list[ActivityPhoto]] = relationship(
         order_by="ActivityPhoto.position", cascade="all, delete-orphan", lazy="selectin"
@@ -299,6 +302,8 @@ class Webhook(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(64))  # signs each delivery (HMAC-SHA256); shown once when made
+    # the reports of this unit and the units below it only (a province's system); None: every report
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_by_label: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -374,6 +379,19 @@ class OverseasWord(Base):
     # never deleted (erasure keeps a tombstone), so nothing looks words up by record.
     record_id: Mapped[int] = mapped_column(ForeignKey("overseas_records.id", ondelete="CASCADE"))
     words: Mapped[str] = mapped_column(String(255))  # " nguyen van an": each word after a space
+
+
+class ActivityWord(Base):
+    """One folded word of an activity report's text, with the report's date: a word's entries come newest first, as
+    *Hoạt động* lists them (``storage.activity_words``). No index by report: entries are removed by their whole key,
+    known from the report's ``search_words`` and date before a change, and reports are never deleted."""
+
+    __tablename__ = "activity_words"
+    __table_args__ = (PrimaryKeyConstraint("word", "activity_date", "activity_id"), {"sqlite_with_rowid": False})
+
+    word: Mapped[str] = mapped_column(WORD)
+    activity_date: Mapped[date] = mapped_column(Date)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity_reports.id", ondelete="CASCADE"))
 
 
 class OverseasChange(Base):

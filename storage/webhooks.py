@@ -12,15 +12,31 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from yarl import URL
 
 from storage import outbox
 from storage.models import ActivityPhoto, ActivityReport, PeriodicReport, ReportSchedule, Unit, Webhook
+from storage.units import ancestors
 
 CHANNEL = "webhook"
 
 
-async def add(session: AsyncSession, url: str, actor_label: str, now: datetime) -> Webhook:
-    hook = Webhook(url=url, secret=secrets.token_hex(32), created_by_label=actor_label, created_at=now)
+def checked_url(url: str) -> str | None:
+    """The URL as it will be called — HTTPS, or plain HTTP to this machine (a receiver beside the bot, and the
+    tests) — or None."""
+    try:
+        parsed = URL(url.strip())
+    except ValueError:
+        return None
+    local = parsed.host in ("127.0.0.1", "localhost", "::1")
+    if parsed.scheme not in ("https", "http") or (parsed.scheme == "http" and not local) or not parsed.host:
+        return None
+    return str(parsed) if len(str(parsed)) <= 500 else None
+
+
+async def add(session: AsyncSession, url: str, actor_label: str, now: datetime, unit: Unit | None = None) -> Webhook:
+    hook = Webhook(url=url, secret=secrets.token_hex(32), created_by_label=actor_label, created_at=now,
+                   unit_id=unit.id if unit else None)  # fmt: skip
     session.add(hook)
     await session.flush()
     return hook
@@ -30,9 +46,22 @@ async def active(session: AsyncSession) -> list[Webhook]:
     return list(await session.scalars(select(Webhook).where(Webhook.removed_at.is_(None)).order_by(Webhook.id)))
 
 
-async def emit(session: AsyncSession, event: str, data: dict[str, Any], now: datetime) -> int:
-    """Queues ``event`` for every registered URL; returns how many."""
+async def remove(session: AsyncSession, hook_id: int, now: datetime) -> bool:
+    """Stops sending to a URL; False when there is no such one."""
+    hook = next((hook for hook in await active(session) if hook.id == hook_id), None)
+    if hook is None:
+        return False
+    hook.removed_at = now
+    return True
+
+
+async def emit(session: AsyncSession, event: str, data: dict[str, Any], now: datetime, unit: Unit | None) -> int:
+    """Queues ``event`` for every registered URL whose unit holds ``unit`` (or that is for every report); returns
+    how many."""
     hooks = await active(session)
+    if any(hook.unit_id is not None for hook in hooks):
+        above = {unit.id, *(parent.id for parent in await ancestors(session, unit))} if unit else set()
+        hooks = [hook for hook in hooks if hook.unit_id is None or hook.unit_id in above]
     if not hooks:
         return 0
     body = json.dumps({"event": event, "at": now.isoformat(), "data": data}, ensure_ascii=False, default=str)
@@ -52,7 +81,7 @@ async def activity_changed(session: AsyncSession, report: ActivityReport, event:
         "participants": report.participants, "participants_note": report.participants_note,
         "foreign_participants": report.foreign_participants, "money_vnd": report.money_vnd,
         "photos": photos or 0, "created_at": report.created_at.isoformat(),
-    }, now)  # fmt: skip
+    }, now, unit)  # fmt: skip
 
 
 async def periodic_changed(session: AsyncSession, report: PeriodicReport, event: str, now: datetime) -> None:
@@ -62,4 +91,4 @@ async def periodic_changed(session: AsyncSession, report: PeriodicReport, event:
         "id": report.id, "schedule": schedule.code if schedule else None, "period": report.period_key,
         "unit_code": unit.code if unit else None, "status": report.status, "late": report.late,
         "figures": report.figures, "submitted_at": report.submitted_at, "reviewed_at": report.reviewed_at,
-    }, now)  # fmt: skip
+    }, now, unit)  # fmt: skip

@@ -56,11 +56,11 @@ async def test_reports_reach_a_registered_url_signed_and_retried(app: App, capsy
     sender = WebhookSender(app.db)
     app.add_sender(sender)
     async with Receiver() as receiver:
-        await verb(app, "add", url=f"http://127.0.0.1:{receiver.port}/caunoi")
+        await verb(app, "add", url=f"http://127.0.0.1:{receiver.port}/caunoi", unit=None)
         printed = capsys.readouterr().out
         secret = re.search(r"secret[^:]*: ([0-9a-f]{64})", printed).group(1)  # type: ignore[union-attr]
         with pytest.raises(SystemExit):
-            await verb(app, "add", url="http://example.org/hook")  # plain HTTP elsewhere is refused
+            await verb(app, "add", url="http://example.org/hook", unit=None)  # plain HTTP elsewhere is refused
 
         receiver.statuses = [500]  # the receiver is down for a moment
         for line in [*activity_lines("tuyen truyen", "hôm qua", "Tuyên truyền biển đảo", "Nhà văn hóa", "45"),
@@ -102,3 +102,48 @@ async def test_reports_reach_a_registered_url_signed_and_retried(app: App, capsy
     async with app.db.transaction() as session:
         actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("webhook.%")))).all()
     assert list(actions) == ["webhook.added", "webhook.removed"]
+
+
+async def test_an_admin_adds_a_webhook_for_one_unit_in_the_web_console(reporting) -> None:  # type: ignore[no-untyped-def]
+    """The *Webhook* page: admins only; a bad address refused politely; the secret shown on the answer only; a hook
+    for Hải Vân is sent Hải Vân's reports and not Tam Kỳ's; a stopped one is sent nothing more."""
+    from storage.people import Role
+    from tests.helpers import DA_NANG, HAI_VAN
+    from tests.web_client import Console, token_in
+
+    app, _clock, people = reporting
+    admin = await member(app, "qt", unit_code=DA_NANG, role=Role.ADMIN, name="Võ Quản Trị")
+    async with Console(app) as office, Console(app) as city:
+        assert await office.sign_in(token_in(await admin.say("/web"))) == 303
+        assert await city.sign_in(token_in(await people["tinh"].say("/web"))) == 303
+        assert (await city.request("GET", "/web/webhook"))[0] == 403  # supervisors do not add webhooks
+        csrf = await office.csrf("/web/webhook")
+        _, _, response = await office.request("POST", "/web/webhook/them", csrf=csrf, url="http://example.org/x")
+        assert "https://" in (await office.request("GET", response.headers["Location"]))[1]
+        status, page, _ = await office.request("POST", "/web/webhook/them", csrf=csrf,
+                                               url="https://tinh.example.vn/caunoi", unit=HAI_VAN)  # fmt: skip
+        assert status == 200
+        secret = re.search(r'id="secret">[^<]*<br><code>([0-9a-f]{64})</code>', page)
+        assert secret is not None and "Phường Hải Vân" in page
+        _, again, _ = await office.request("GET", "/web/webhook")
+        assert secret.group(1) not in again and "tinh.example.vn" in again  # shown that once only
+        hook_id = re.search(r'id="webhook-(\d+)"', again).group(1)  # type: ignore[union-attr]
+
+        async def sent() -> list[str]:
+            async with app.db.transaction() as session:
+                rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "webhook"))).all()
+            return [json.loads(row.payload["text"])["data"]["unit_code"] for row in rows]
+
+        for who, title in (("mai", "Giao lưu ở Tam Kỳ"), ("van", "Giao lưu ở Hải Vân")):
+            for line in [*activity_lines("tuyen truyen", "2/6", title, "Nhà văn hóa", "20"), "xác nhận"]:
+                reply = await people[who].say(line)
+        assert await sent() == [HAI_VAN], reply
+        _, _, response = await office.request("POST", "/web/webhook/bo", csrf=csrf, id=hook_id)
+        assert response.status == 303
+        assert (await office.request("POST", "/web/webhook/bo", csrf=csrf, id=hook_id))[0] == 404
+        for line in [*activity_lines("tuyen truyen", "2/6", "Lần nữa ở Hải Vân", "Nhà văn hóa", "20"), "xác nhận"]:
+            await people["van"].say(line)
+        assert await sent() == [HAI_VAN]
+    async with app.db.transaction() as session:
+        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("webhook.%")))).all()
+    assert sorted(actions) == ["webhook.added", "webhook.removed"]

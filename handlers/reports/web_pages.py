@@ -20,7 +20,7 @@ from bot.web.console import NotFound, Page, WebCtx, WebPage, see_other
 from handlers.reports.progress import chased_periods
 from handlers.reports.reminders import nudge
 from handlers.reports.review import decide
-from storage import audit, schedules
+from storage import activity_words, audit, schedules
 from storage.models import ActivityKind, ActivityReport, PeriodicReport, ReportSchedule, Unit
 from storage.periods import Period, parse_period
 from storage.text import fold, inert, record_id
@@ -179,10 +179,8 @@ async def _activity_filters(ctx: WebCtx) -> tuple[list[object], dict[str, str]]:
             select(Unit.id).where(Unit.code == shown["donvi"], ctx.scope.clause(Unit.id))
         )
         where.append(Scope(unit_id, subtree=True).clause(ActivityReport.unit_id) if unit_id else false())
-    if words := shown["q"]:
-        like = f"%{words}%"
-        where.append(or_(ActivityReport.title.ilike(like), ActivityReport.place.ilike(like),
-                         ActivityReport.description.ilike(like)))  # fmt: skip
+    if shown["q"]:
+        where += await activity_words.matching(ctx.session, shown["q"])  # each word begins a word of the text
     return where, shown
 
 
