@@ -7,6 +7,7 @@ job again, and only the holder of the lease can finish it, so its files are queu
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 import uuid
@@ -70,7 +71,9 @@ class JobContext:
     async def progress(self, fraction: float) -> None:
         """Records how far the job is (0–1) and, now and then, edits the person's progress message."""
         percent = max(0, min(99, int(fraction * 100)))
-        await self.renew(percent)
+        await self.renew(percent)  # the web console's page reads it from here
+        if self.job.channel == jobs.WEB:
+            return
         if percent - self._shown >= 10 and time.monotonic() - self._shown_at >= PROGRESS_EVERY:
             self._shown, self._shown_at = percent, time.monotonic()
             async with self.app.db.transaction() as session:
@@ -221,21 +224,40 @@ class JobRunner:
     async def _finish(self, job: BackgroundJob, i18n: I18n, replies: list[Reply],
                       audits: list[tuple[str, dict[str, Any]]]) -> bool:  # fmt: skip
         done = Reply(text=i18n.t("The file is ready."), progress=job.id)
+        results = await self._keep(job, replies) if job.channel == jobs.WEB else None
         async with self.app.db.transaction() as session:
-            if not await jobs.finish(session, job.id, self.worker_id, self.app.clock()):
+            if not await jobs.finish(session, job.id, self.worker_id, self.app.clock(), results=results):
                 return False  # another worker holds it now: it queues the files, not this one
-            await outbox.enqueue(session, [_to_person(job, reply) for reply in (done, *replies)], self.app.clock())
+            if results is None:
+                await outbox.enqueue(session, [_to_person(job, reply) for reply in (done, *replies)],
+                                     self.app.clock())  # fmt: skip
             for action, details in audits:
                 audit.record(session, action, actor=await session.get(Person, job.person_id), **details)
         self.app.worker.wake()
         return True
+
+    async def _keep(self, job: BackgroundJob, replies: list[Reply]) -> list[dict[str, Any]]:
+        """A web console's job: its files go to the file store (every worker's, when shared) for the page to offer,
+        under names of this attempt (an attempt that loses its lease leaves files nobody points to, removed by
+        housekeeping with the rest)."""
+        kept = []
+        for number, reply in enumerate(reply for reply in replies if reply.document is not None):
+            document = reply.document
+            assert document is not None
+            key = f"{jobs.FILES}/{job.id}-{job.attempts}-{number}"
+            data = base64.b64decode(document.content_b64)
+            await self.app.files.put(key, data)
+            kept.append({"key": key, "filename": document.filename, "caption": document.caption, "size": len(data)})
+        return kept
 
     async def _failed(self, job: BackgroundJob, i18n: I18n, error: str, *, final: bool) -> None:
         async with self.app.db.transaction() as session:
             if not final:
                 await jobs.give_back(session, job.id, self.worker_id, error)
                 return
-            if await jobs.finish(session, job.id, self.worker_id, self.app.clock(), status=jobs.FAILED, error=error):
+            failed = await jobs.finish(session, job.id, self.worker_id, self.app.clock(), status=jobs.FAILED,
+                                       error=error)  # fmt: skip
+            if failed and job.channel != jobs.WEB:  # the web console's page shows it from the job's row
                 sorry = i18n.t("Sorry, the file could not be made. Nothing you entered is lost; please ask again "
                                "later, or ask for a shorter period or a smaller unit.")  # fmt: skip
                 await outbox.enqueue(session, [_to_person(job, Reply(text=sorry))], self.app.clock())

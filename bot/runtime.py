@@ -212,9 +212,13 @@ def _background(app: App, stop: asyncio.Event, downloads: Downloads, *, deliver:
             if mine and await _my_turn(app, "housekeeping", HOUSEKEEPING_EVERY):
                 await housekeeping()
                 if shared_files:  # the object store every worker shares: once per cluster
-                    await downloads.prune()
+                    await files_prune()
         if not shared_files:  # this machine's files
-            await downloads.prune()
+            await files_prune()
+
+    async def files_prune() -> None:
+        await downloads.prune()
+        await app.files.remove_older(jobs.FILES, jobs.FILES_KEPT_HOURS * 3600)
 
     async def housekeeping() -> None:
         async with app.db.transaction() as session:

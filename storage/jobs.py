@@ -17,14 +17,18 @@ from storage.types import utcnow
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 NO_EDITS = "-"  # progress_ref once the first progress message is out on a channel that cannot edit it
 KEPT_DAYS = 30  # a finished job's row (what was made for whom, when): then removed by housekeeping
+WEB = "web"  # the channel of a job asked for in the web console: its files wait there, in the file store
+FILES = "job-files"  # the file store's folder of those files
+FILES_KEPT_HOURS = 24  # then removed by housekeeping (retention table in ``storage.retention``)
 
 
-async def add(session: AsyncSession, kind: str, args: dict[str, Any], person_id: int, identity: ChannelIdentity,
-              language: str, now: datetime) -> BackgroundJob:  # fmt: skip
-    """Queues a job in the caller's transaction; its id is known at once (the progress message names it)."""
-    job = BackgroundJob(kind=kind, args=args, person_id=person_id, channel=identity.channel,
-                        chat_id=identity.chat_id, identity_id=identity.id, language=language, status=QUEUED,
-                        progress=0, attempts=0, created_at=now)  # fmt: skip
+async def add(session: AsyncSession, kind: str, args: dict[str, Any], person_id: int,
+              identity: ChannelIdentity | None, language: str, now: datetime) -> BackgroundJob:  # fmt: skip
+    """Queues a job in the caller's transaction; its id is known at once (the progress message names it). Without
+    an ``identity`` the files are for the web console (``WEB``), not a chat."""
+    job = BackgroundJob(kind=kind, args=args, person_id=person_id, channel=identity.channel if identity else WEB,
+                        chat_id=identity.chat_id if identity else "", identity_id=identity.id if identity else None,
+                        language=language, status=QUEUED, progress=0, attempts=0, created_at=now)  # fmt: skip
     session.add(job)
     await session.flush()
     return job
@@ -62,13 +66,13 @@ async def renew(session: AsyncSession, job_id: int, worker: str, until: datetime
 
 
 async def finish(session: AsyncSession, job_id: int, worker: str, now: datetime, *, status: str = DONE,
-                 error: str | None = None) -> bool:  # fmt: skip
+                 error: str | None = None, results: list[dict[str, Any]] | None = None) -> bool:  # fmt: skip
     """Marks the job done (or failed) if ``worker`` still holds it; the caller queues its files in the same
     transaction only when this says True."""
     result = await session.execute(
         update(BackgroundJob)
         .where(BackgroundJob.id == job_id, BackgroundJob.claimed_by == worker, BackgroundJob.status == RUNNING)
-        .values(status=status, finished_at=now, claimed_until=None, last_error=error,
+        .values(status=status, finished_at=now, claimed_until=None, last_error=error, results=results,
                 progress=100 if status == DONE else BackgroundJob.progress)
     )  # fmt: skip
     return bool(result.rowcount)
@@ -116,3 +120,10 @@ async def prune(session: AsyncSession, now: datetime | None = None) -> int:
         delete(BackgroundJob).where(BackgroundJob.status.in_((DONE, FAILED)), BackgroundJob.finished_at < cutoff)
     )
     return int(result.rowcount or 0)
+
+
+async def for_web(session: AsyncSession, person_id: int, kind: str, since: datetime) -> list[BackgroundJob]:
+    """The person's jobs of ``kind`` asked for in the web console since ``since``, newest first."""
+    query = select(BackgroundJob).where(BackgroundJob.person_id == person_id, BackgroundJob.kind == kind,
+                                        BackgroundJob.channel == WEB, BackgroundJob.created_at >= since)  # fmt: skip
+    return list((await session.scalars(query.order_by(BackgroundJob.id.desc()).limit(20))).all())

@@ -291,6 +291,8 @@ class BackgroundJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # asked for in the web console: the files made, kept in the file store for the page to offer (``jobs.WEB``)
+    results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Webhook(Base):

@@ -14,6 +14,7 @@
 | processed-update keys | ``CAUNOI_PROCESSED_UPDATE_RETENTION_DAYS`` (14) | removed (``storage.conversations``) |
 | generated files behind download links | their link's lifetime | removed (``bot.downloads``) |
 | a finished background job (what was made, for whom; no file) | 30 days | removed (``storage.jobs``) |
+| a file made for the web console's download (a summary) | 24 hours | removed (``bot.runtime`` housekeeping) |
 
 A message's row stays, without its text (ids, status and timing: receipts and metrics). Records of the register,
 reports and the audit log are not temporary: they are kept until erased on request

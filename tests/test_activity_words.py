@@ -135,7 +135,9 @@ async def test_the_migration_indexes_the_reports_already_there(settings: Setting
         )  # fmt: skip
     await application.migrate()
     async with application.db.transaction() as session:
-        held = set(await session.execute(select(ActivityWord.word, ActivityWord.activity_date, ActivityWord.activity_id)))
+        held = set(
+            await session.execute(select(ActivityWord.word, ActivityWord.activity_date, ActivityWord.activity_id))
+        )
         assert held == {(w, date(2026, 2, 3), 7) for w in ("tuyen", "truyen", "bien", "dao", "nha", "van", "hoa")}
         report = await session.get(ActivityReport, 7)
         assert report is not None and report.search_words == " tuyen truyen bien dao nha van hoa"

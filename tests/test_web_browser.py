@@ -133,6 +133,15 @@ async def test_a_supervisor_works_in_the_browser(reporting: tuple[App, Clock, di
 
             await page.click("nav >> text=Tổng hợp")  # the city's half-year figures
             assert "Thành phố Đà Nẵng" in await page.inner_text("#heading")
+            await page.click("#files button[value=xlsx]")  # offered here for download, the default
+            assert "Đang tạo" in await page.inner_text("#made")
+            assert await app.jobs.drain() == 1
+            await page.reload()
+            async with page.expect_download() as made:
+                await page.click("#made a")
+            download = await made.value
+            assert download.suggested_filename.endswith(".xlsx")
+            assert (Path(await download.path())).read_bytes()[:2] == b"PK"
             await screenshot(page, "tong-hop")
         finally:
             await browser.close()

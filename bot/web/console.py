@@ -23,6 +23,7 @@ from aiohttp import BodyPartReader, web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.files import FileStore
 from bot.i18n import N_, I18n, i18n_for
 from bot.pipeline import MAX_ATTACHMENT_BYTES
 from storage import audit, web_access
@@ -71,6 +72,7 @@ class WebCtx:
     registry: Registry | None = None
     web_session_id: int | None = None
     cipher: Cipher | None = None  # the register's notes (opening a record)
+    files: FileStore | None = None  # the files background jobs made for the page to offer
     zone: ZoneInfo | None = None
     upload: Upload | None = None  # the file a page's form sent, already read (``WebPage.upload``)
 
@@ -267,7 +269,7 @@ class WebConsole:
                                  query={k: v for k, v in request.query.items()},
                                  form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
                                  web_session_id=web_session.id, cipher=self.app.cipher,
-                                 zone=self.app.pipeline.zone, upload=upload)  # fmt: skip
+                                 zone=self.app.pipeline.zone, upload=upload, files=self.app.files)  # fmt: skip
                     try:
                         result = await page.handler(ctx)
                     except NotFound:
