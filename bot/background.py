@@ -17,9 +17,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import observability
 from bot.engine.replies import Reply
-from bot.i18n import I18n, i18n_for
+from bot.i18n import N_, I18n, i18n_for
 from storage import audit, jobs, outbox
 from storage.models import BackgroundJob, Person
 
@@ -32,12 +34,21 @@ PROGRESS_EVERY = 2.0  # seconds between two edits of the progress message (and a
 Progress = Callable[[float], Awaitable[None]]  # how far a job is, 0–1
 
 
+MAKING = N_("Making the file… {percent} %")
+
+
 @dataclass(frozen=True)
 class JobKind:
-    """What an area makes in the background: ``run`` returns the replies (files) for the person."""
+    """What an area makes in the background: ``run`` returns the replies (files) for the person; the three texts
+    (msgids) are its progress message, what that message says when done, and what the person is told when the job
+    is given up."""
 
     name: str
     run: Callable[[JobContext], Awaitable[list[Reply]]]
+    progress: str = MAKING
+    done: str = N_("The file is ready.")
+    failed: str = N_("Sorry, the file could not be made. Nothing you entered is lost; please ask again later, or ask "
+                     "for a shorter period or a smaller unit.")  # fmt: skip
 
 
 class LeaseLost(Exception):
@@ -57,6 +68,8 @@ class JobContext:
     today: date
     zone: ZoneInfo
     renew: Callable[[int], Awaitable[None]]
+    renew_in: Callable[[AsyncSession, int], Awaitable[None]]
+    kind: JobKind
     audits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _shown: int = 0
     _shown_at: float = 0.0
@@ -68,6 +81,12 @@ class JobContext:
     def audit(self, action: str, **details: Any) -> None:
         self.audits.append((action, details))
 
+    async def hold(self, session: AsyncSession, fraction: float) -> None:
+        """For a job that writes as it goes (an import, batch by batch): in the caller's transaction, the lease is
+        renewed with the progress, or ``LeaseLost`` is raised — so that transaction is rolled back and a batch is
+        written only by the worker holding the job."""
+        await self.renew_in(session, max(0, min(99, int(fraction * 100))))
+
     async def progress(self, fraction: float) -> None:
         """Records how far the job is (0–1) and, now and then, edits the person's progress message."""
         percent = max(0, min(99, int(fraction * 100)))
@@ -77,13 +96,14 @@ class JobContext:
         if percent - self._shown >= 10 and time.monotonic() - self._shown_at >= PROGRESS_EVERY:
             self._shown, self._shown_at = percent, time.monotonic()
             async with self.app.db.transaction() as session:
-                await outbox.enqueue(session, [_to_person(self.job, progress_reply(self.i18n, self.job.id, percent))],
+                reply = progress_reply(self.i18n, self.job.id, percent, self.kind.progress)
+                await outbox.enqueue(session, [_to_person(self.job, reply)],
                                      self.app.clock())  # fmt: skip
             self.app.worker.wake()
 
 
-def progress_reply(i18n: I18n, job_id: int, percent: int) -> Reply:
-    return Reply(text=i18n.t("Making the file… {percent} %", percent=percent), progress=job_id)
+def progress_reply(i18n: I18n, job_id: int, percent: int, text: str = MAKING) -> Reply:
+    return Reply(text=i18n.t(text, percent=percent), progress=job_id)
 
 
 def _to_person(job: BackgroundJob, reply: Reply) -> outbox.Outgoing:
@@ -153,12 +173,14 @@ class JobRunner:
         current = asyncio.current_task()
         assert current is not None
 
-        async def renew(percent: int) -> None:
+        async def renew_in(session: AsyncSession, percent: int) -> None:
             progress[0] = percent
-            async with self.app.db.transaction() as session:
-                held = await jobs.renew(session, job.id, self.worker_id, self.app.clock() + self.lease, percent)
-            if not held:
+            if not await jobs.renew(session, job.id, self.worker_id, self.app.clock() + self.lease, percent):
                 raise LeaseLost(job.id)
+
+        async def renew(percent: int) -> None:
+            async with self.app.db.transaction() as session:
+                await renew_in(session, percent)
 
         async def keep_lease() -> None:
             """Renews the lease while the job works without reporting progress (a long Word draft); when another
@@ -181,10 +203,11 @@ class JobRunner:
                 raise PermissionError(f"job kind {job.kind!r} unknown or its person gone")
             now = self.app.clock()
             zone = self.app.pipeline.zone
-            context = JobContext(self.app, job, person, i18n, now, now.astimezone(zone).date(), zone, renew)
+            context = JobContext(self.app, job, person, i18n, now, now.astimezone(zone).date(), zone, renew, renew_in,
+                                 kind)  # fmt: skip
             replies = await kind.run(context)
             heartbeat.cancel()
-            finished = await self._finish(job, i18n, replies, context.audits)
+            finished = await self._finish(job, kind, i18n, replies, context.audits)
             observability.JOB_RESULTS.labels(job.kind, "done" if finished else "lost").inc()
             return finished
         except asyncio.CancelledError:
@@ -200,7 +223,7 @@ class JobRunner:
             log.exception("background job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts)
             observability.JOB_RESULTS.labels(job.kind, "failed" if final else "retry").inc()
             try:
-                await self._failed(job, i18n, type(error).__name__, final=final)
+                await self._failed(job, kind, i18n, type(error).__name__, final=final)
             except Exception:  # the database is away too: the lease runs out, and the job is claimed again
                 log.exception("recording background job %s's failure failed", job.id)
             return False
@@ -221,9 +244,9 @@ class JobRunner:
         observability.JOB_RESULTS.labels(job.kind, "lost").inc()
         return False
 
-    async def _finish(self, job: BackgroundJob, i18n: I18n, replies: list[Reply],
+    async def _finish(self, job: BackgroundJob, kind: JobKind, i18n: I18n, replies: list[Reply],
                       audits: list[tuple[str, dict[str, Any]]]) -> bool:  # fmt: skip
-        done = Reply(text=i18n.t("The file is ready."), progress=job.id)
+        done = Reply(text=i18n.t(kind.done), progress=job.id)
         results = await self._keep(job, replies) if job.channel == jobs.WEB else None
         async with self.app.db.transaction() as session:
             if not await jobs.finish(session, job.id, self.worker_id, self.app.clock(), results=results):
@@ -250,7 +273,8 @@ class JobRunner:
             kept.append({"key": key, "filename": document.filename, "caption": document.caption, "size": len(data)})
         return kept
 
-    async def _failed(self, job: BackgroundJob, i18n: I18n, error: str, *, final: bool) -> None:
+    async def _failed(self, job: BackgroundJob, kind: JobKind | None, i18n: I18n, error: str, *,
+                      final: bool) -> None:  # fmt: skip
         async with self.app.db.transaction() as session:
             if not final:
                 await jobs.give_back(session, job.id, self.worker_id, error)
@@ -258,7 +282,6 @@ class JobRunner:
             failed = await jobs.finish(session, job.id, self.worker_id, self.app.clock(), status=jobs.FAILED,
                                        error=error)  # fmt: skip
             if failed and job.channel != jobs.WEB:  # the web console's page shows it from the job's row
-                sorry = i18n.t("Sorry, the file could not be made. Nothing you entered is lost; please ask again "
-                               "later, or ask for a shorter period or a smaller unit.")  # fmt: skip
+                sorry = i18n.t(kind.failed if kind is not None else JobKind.failed)
                 await outbox.enqueue(session, [_to_person(job, Reply(text=sorry))], self.app.clock())
         self.app.worker.wake()

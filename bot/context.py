@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import MAKING
 from bot.config import Settings
 from bot.engine.events import Attachment
 from bot.engine.replies import Document, Option, Reply
@@ -111,12 +112,13 @@ class Ctx:
     def send_document(self, document: Document, text: str = "") -> None:
         self.replies.append(Reply(text=text, document=document))
 
-    async def queue_job(self, kind: str, args: dict[str, Any]) -> None:
-        """Work too long for this update (a workbook, a Word draft): queued in its transaction, made in the
-        background (``bot.background``); the person gets a progress message now, edited as it goes, then the files."""
+    async def queue_job(self, kind: str, args: dict[str, Any], progress: str = MAKING) -> None:
+        """Work too long for this update (a workbook, a Word draft, a large import): queued in its transaction, made
+        in the background (``bot.background``); the person gets a progress message now (``progress``, the job
+        kind's), edited as it goes, then the files or the answer."""
         assert self.person is not None
         job = await jobs.add(self.session, kind, args, self.person.id, self.identity, self.i18n.language, self.now)
-        self.replies.append(Reply(text=self.t("Making the file… {percent} %", percent=0), progress=job.id))
+        self.replies.append(Reply(text=self.t(progress, percent=0), progress=job.id))
 
     def set_language(self, language: str) -> None:
         self.identity.language = language

@@ -412,7 +412,8 @@ class OverseasChange(Base):
 
 
 class OverseasImport(Base):
-    """A checked spreadsheet waiting for the officer's confirmation; its rows are dropped once imported or cancelled."""
+    """A checked spreadsheet waiting for the officer's confirmation (or being imported); its rows are dropped once
+    imported or cancelled."""
 
     __tablename__ = "overseas_imports"
 
@@ -422,7 +423,10 @@ class OverseasImport(Base):
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="checked")
+    status: Mapped[str] = mapped_column(String(16), default="checked")  # checked | importing | imported | …
+    # a large import runs as a background job, batch by batch: how far it is, in the same transaction as each batch
+    imported_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    added: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -58,12 +58,15 @@ async def sweep(session: AsyncSession, now: datetime) -> Swept:
     )).rowcount  # fmt: skip
     expired = await session.execute(
         update(OverseasImport)
-        .where(OverseasImport.status == "checked", OverseasImport.created_at < now - timedelta(days=STAGED_IMPORT_DAYS))
+        .where(
+            OverseasImport.status.in_(("checked", "importing")),
+            OverseasImport.created_at < now - timedelta(days=STAGED_IMPORT_DAYS),
+        )
         .values(status="expired", rows=[])
     )
     finished = await session.execute(
         update(OverseasImport)
-        .where(OverseasImport.status != "checked", func.json_array_length(OverseasImport.rows) > 0)
+        .where(OverseasImport.status.not_in(("checked", "importing")), func.json_array_length(OverseasImport.rows) > 0)
         .values(rows=[])
     )
     swept.imports = expired.rowcount + finished.rowcount

@@ -401,3 +401,4 @@ def register(registry: Registry) -> None:
         registry.attachments[suffix] = sheet_import.receive_file
     for suffix in (".xlsx", ".xlsm"):
         registry.readers[suffix] = sheet_import.read_sheet
+    sheet_import.register(registry)

@@ -1,9 +1,11 @@
 """Importing a commune's existing Excel list into the register: check every row, report, import on confirmation.
 
 Used by chat (an officer sends the .xlsx) and by ``caunoi kieubao import``. The checked rows wait in
-``overseas_imports`` until confirmed, so the confirmation imports exactly what the report described; the import is
-one transaction, so a failure leaves nothing half-imported, and rows already in the register are skipped.
-"""
+``overseas_imports`` until confirmed, so the confirmation imports exactly what the report described, and rows
+already in the register are skipped. Up to ``IN_UPDATE`` rows are imported in the confirming update's transaction
+(a failure leaves nothing half-imported); more run as a background job, ``BATCH`` rows per transaction, each
+batch's rows written with how far the import is, so a job cut short by a restart goes on from there and imports
+every row once — while other officers' updates go on between its batches."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import JobContext, JobKind
 from bot.context import Ctx
-from bot.engine.replies import Document, Option
-from bot.i18n import I18n
+from bot.engine.replies import Document, Option, Reply
+from bot.i18n import N_, I18n
+from bot.registry import Registry
 from handlers.register.sheet import Checked, check, template
 from storage import audit, overseas
 from storage.crypto import Cipher
@@ -28,6 +32,14 @@ from storage.text import name_key, record_id
 
 SHOWN_PROBLEMS = 15
 TEMPLATE_NAME = "mau-danh-sach-kieu-bao.xlsx"
+IN_UPDATE = 1_000  # rows imported in the confirming update; more as a background job
+BATCH = 500  # rows per transaction of that job
+REGISTER_IMPORT = "register.import"
+IMPORTING = N_("Importing the list… {percent} %")
+IMPORTED = N_("Imported {count} record(s) into the register.")
+IMPORT_DONE = N_("The import is finished.")
+IMPORT_FAILED = N_("Sorry, the import could not be finished. What was imported stays; send the file again later: "
+                   "rows already in the register are skipped.")  # fmt: skip
 
 
 @dataclass
@@ -161,11 +173,15 @@ async def confirm_import(ctx: Ctx, rest: str) -> None:
     staged = await _pending(ctx, rest)
     if staged is None:
         return
+    if len(staged.rows) > IN_UPDATE:
+        staged.status = "importing"
+        await ctx.queue_job(REGISTER_IMPORT, {"import": staged.id}, progress=IMPORTING)
+        return
     actor = overseas.Actor(ctx.person.id, ctx.person.full_name)
     added = await import_rows(ctx.session, staged.unit_id, list(staged.rows), cipher=ctx.services.cipher,
                               actor=actor, now=ctx.now, filename=staged.filename)  # fmt: skip
     staged.status, staged.rows, staged.finished_at = "imported", [], ctx.now
-    ctx.say(ctx.t("Imported {count} record(s) into the register.", count=added))
+    ctx.say(ctx.t(IMPORTED, count=added))
     await ctx.services.show_menu(ctx)
 
 
@@ -176,3 +192,38 @@ async def cancel_import(ctx: Ctx, rest: str) -> None:
     staged.status, staged.rows, staged.finished_at = "cancelled", [], ctx.now
     ctx.say(ctx.t("Nothing was imported."))
     await ctx.services.show_menu(ctx)
+
+
+async def import_in_batches(job: JobContext) -> list[Reply]:
+    """The background job behind a large import: ``BATCH`` rows per transaction, each holding the job's lease and
+    recording how far the import is; the last marks it imported and audits it once."""
+    person = job.person
+    actor = overseas.Actor(person.id, person.full_name)
+    while True:
+        async with job.app.db.transaction() as session:
+            staged = await session.get(OverseasImport, job.args["import"], with_for_update=True)
+            if staged is None or staged.person_id != person.id or staged.status not in ("importing", "imported"):
+                raise PermissionError("the import is no longer this person's to finish")
+            if staged.status == "imported":  # finished by an attempt that lost its lease at the very end
+                return [Reply(text=job.i18n.t(IMPORTED, count=staged.added))]
+            batch = list(staged.rows[staged.imported_rows : staged.imported_rows + BATCH])
+            if batch:
+                staged.added += await overseas.create_many(
+                    session, unit_id=staged.unit_id, rows=batch, cipher=job.app.cipher, actor=actor,
+                    now=job.app.clock(),
+                )  # fmt: skip
+                staged.imported_rows += len(batch)
+            done = staged.imported_rows / max(1, len(staged.rows))
+            await job.hold(session, done)
+            if staged.imported_rows >= len(staged.rows):
+                added = staged.added
+                staged.status, staged.rows, staged.finished_at = "imported", [], job.app.clock()
+                audit.record(session, "overseas.imported", actor_label=actor.label, object_type="unit",
+                             object_id=staged.unit_id, file=staged.filename, rows=added)  # fmt: skip
+                return [Reply(text=job.i18n.t(IMPORTED, count=added))]
+        await job.progress(done)  # the person's progress message, edited now and then
+
+
+def register(registry: Registry) -> None:
+    registry.add_job_kind(JobKind(REGISTER_IMPORT, import_in_batches, progress=IMPORTING, done=IMPORT_DONE,
+                                  failed=IMPORT_FAILED))  # fmt: skip
