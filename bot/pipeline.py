@@ -26,6 +26,7 @@ from bot.context import Ctx
 from bot.drafts import Drafts
 from bot.engine.events import Attachment, Inbound
 from bot.engine.replies import Option
+from bot.file_reading import read_sent_file
 from bot.files import FileStore, LocalFiles
 from bot.i18n import i18n_for
 from bot.memo import Memo
@@ -155,8 +156,9 @@ class UpdatePipeline:
         return data if len(data) <= MAX_ATTACHMENT_BYTES else None
 
     async def _read(self, event: Inbound, data: bytes | None) -> object:
-        """A file's content, parsed in a worker thread before the transaction opens: a large workbook or plan holds
-        no database lock and never delays another person's answer. A reader's refusal is passed on as it is."""
+        """A file's content, parsed before the transaction opens (``bot.file_reading``: a thread, or a child process
+        for a large file): a large workbook or plan holds no database lock and never delays another person's answer.
+        A reader's refusal is passed on as it is."""
         if event.attachment is None or data is None:
             return None
         suffix = Path(event.attachment.filename.lower()).suffix
@@ -167,10 +169,7 @@ class UpdatePipeline:
             if not await conversations.is_member(session, event.channel, event.user_id):
                 return None
         today = self.clock().astimezone(self.zone).date()
-        try:
-            return await asyncio.to_thread(reader, event.attachment.filename, data, today, self.cipher.available)
-        except Exception as error:  # the handler answers it in the person's language
-            return error
+        return await read_sent_file(reader, event.attachment.filename, data, today, self.cipher.available)
 
     async def _handle_locked(self, event: Inbound, data: bytes | None, read: object = None) -> Handled:
         async with self.db.begin() as tx:

@@ -9,7 +9,7 @@ import argparse
 import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from bot.context import Ctx
 from bot.engine.forms import Form
 from bot.engine.replies import Option
 from bot.engine.runner import OptionsSource, Validator
+from bot.file_reading import FileReader
 from storage.units import Scope
 
 if TYPE_CHECKING:
@@ -96,7 +97,6 @@ class Periodic:
     run: Callable[[Runtime], Awaitable[int]]
 
 
-FileReader = Callable[[str, bytes, date, bool], object]  # (name, bytes, today, can encrypt) → what the file says
 MoreLines = Callable[[Ctx, Scope], Awaitable[tuple[list[str], list[tuple[Option, ...]]]]]  # another area's lines
 
 

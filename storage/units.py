@@ -32,6 +32,13 @@ class UnitsRefused(ValueError):
         super().__init__(text)
         self.reason, self.line, self.code = reason, line, code
 
+    def __reduce__(self) -> tuple[Any, ...]:  # whole, from a child process (``bot.file_reading``)
+        return _refused, (self.reason, str(self), self.line, self.code)
+
+
+def _refused(reason: str, text: str, line: int | None, code: str) -> UnitsRefused:
+    return UnitsRefused(reason, text, line=line, code=code)
+
 
 @dataclass
 class ImportResult:

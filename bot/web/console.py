@@ -9,7 +9,6 @@ stored (``storage.web_access``).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from aiohttp import BodyPartReader, web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.file_reading import FileReader, read_sent_file
 from bot.files import FileStore
 from bot.i18n import N_, I18n, i18n_for
 from bot.pipeline import MAX_ATTACHMENT_BYTES
@@ -89,9 +89,6 @@ class Upload:
     size: int
     read: object = None
     too_large: bool = False
-
-
-FileReader = Callable[[str, bytes, date, bool], object]  # (name, bytes, today, can encrypt), as the chat's readers
 
 
 @dataclass(frozen=True)
@@ -308,11 +305,7 @@ class WebConsole:
         if data is None:
             return Upload(filename, size, too_large=True)
         today = self.app.clock().astimezone(self.app.pipeline.zone).date()
-        try:
-            read = await asyncio.to_thread(reader, filename, data, today, self.app.cipher.available)
-        except Exception as error:  # the page answers it in the person's language
-            read = error
-        return Upload(filename, size, read)
+        return Upload(filename, size, await read_sent_file(reader, filename, data, today, self.app.cipher.available))
 
     # ---- rendering --------------------------------------------------------------------------------------------------
 
