@@ -142,6 +142,19 @@ class UpdatePipeline:
             return event
         return replace(event, photo=f"media:{name}")
 
+    async def photo(self, channel: str, ref: str) -> bytes | None:
+        """A report's photo, to show it elsewhere (the web console): from the file store when it was kept there
+        (``media:``), else through its channel (Telegram's file id); None when it cannot be had."""
+        try:
+            if ref.startswith("media:"):
+                return await self.files.get(f"media/{ref.removeprefix('media:')}")
+            fetcher = self.fetchers.get(channel)
+            data = await fetcher(Attachment(ref, "photo.jpg")) if fetcher is not None else None
+        except Exception:
+            log.warning("could not fetch a %s photo", channel, exc_info=True)
+            return None
+        return data if data is not None and len(data) <= MAX_ATTACHMENT_BYTES else None
+
     async def _fetch(self, event: Inbound) -> bytes | None:
         """Downloads a sent file before the transaction opens, so no database lock is held over the network."""
         attachment = event.attachment

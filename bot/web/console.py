@@ -73,6 +73,7 @@ class WebCtx:
     web_session_id: int | None = None
     cipher: Cipher | None = None  # the register's notes (opening a record)
     files: FileStore | None = None  # the files background jobs made for the page to offer
+    photo: Callable[[str, str], Awaitable[bytes | None]] | None = None  # a report's photo, by channel and reference
     zone: ZoneInfo | None = None
     upload: Upload | None = None  # the file a page's form sent, already read (``WebPage.upload``)
 
@@ -266,7 +267,8 @@ class WebConsole:
                                  query={k: v for k, v in request.query.items()},
                                  form={k: str(v) for k, v in form.items()}, registry=self.app.registry,
                                  web_session_id=web_session.id, cipher=self.app.cipher,
-                                 zone=self.app.pipeline.zone, upload=upload, files=self.app.files)  # fmt: skip
+                                 zone=self.app.pipeline.zone, upload=upload, files=self.app.files,
+                                 photo=self.app.pipeline.photo)  # fmt: skip
                     try:
                         result = await page.handler(ctx)
                     except NotFound:
