@@ -85,6 +85,7 @@ async def _season(app: App, clock: FrozenClock, tmp_path: Path) -> None:
     assert "Đơn vị anh/chị không có việc" in await van.say(f"/viec xong {mine[0].id}")  # not Hải Vân's task
     assert "Đã ghi nhận hoàn thành: Gặp mặt kiều bào dịp Tết" in await mai.say("xong 1")  # typed, as on Zalo
     assert "đã được ghi nhận hoàn thành trước đó" in await mai.say(f"/viec xong {mine[0].id}")
+    assert "đã được ghi nhận hoàn thành trước đó" in await mai.say(f"/tasks done {mine[0].id}")  # the English words
     noted = await mai.say(f"/viec ketqua {mine[0].id} Đã gặp mặt 30 kiều bào và thân nhân")
     assert "đã thêm ghi chú" in noted
     todo = await mai.say("/nhacviec")

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 LISTED = 10
 LATE_NAMED = 15
+ENGLISH_WORDS = {"done": "xong", "result": "ketqua", "see": "xem"}
 _DONE_WORDS = re.compile(r"^(?:da )?(?:hoan thanh|xong|lam xong|xong roi|done)(?: (?:viec )?(\d{1,3}))?$")  # folded
 
 
@@ -231,7 +232,7 @@ async def supervisor_tasks(ctx: Ctx) -> None:
 async def tasks_command(ctx: Ctx, args: str) -> None:
     assert ctx.person is not None
     word, _, rest = args.strip().partition(" ")
-    rest = rest.strip()
+    word, rest = ENGLISH_WORDS.get(word, word), rest.strip()  # the English UI's words do what the Vietnamese do
     if word == "xong":
         number, _, result = rest.partition(" ")
         if (share := await _my_share(ctx, number)) is not None:
