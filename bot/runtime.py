@@ -72,7 +72,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         downloads.add_route(site)
         WebConsole(app).add_routes(site)  # the console's links are built on CAUNOI_PUBLIC_URL too
         DataApi(app).add_routes(site)
-    hooks = WebhookSender(app.db)  # other systems told of each new or changed report (caunoi webhook add)
+    hooks = WebhookSender(app.db, app.cipher)  # other systems told of each new or changed report (caunoi webhook add)
     app.add_sender(hooks)
     bot = make_bot(settings) if settings.telegram_bot_token is not None else None
     if bot is not None:

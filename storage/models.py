@@ -303,7 +303,8 @@ class Webhook(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(64))  # signs each delivery (HMAC-SHA256); shown once when made
+    # signs each delivery (HMAC-SHA256); shown once when made, stored encrypted with the data key (``storage.webhooks``)
+    secret: Mapped[str] = mapped_column(String(255))
     # the reports of this unit and the units below it only (a province's system); None: every report
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_by_label: Mapped[str] = mapped_column(String(255))

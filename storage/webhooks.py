@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
 from storage import outbox
+from storage.crypto import Cipher
 from storage.models import ActivityPhoto, ActivityReport, PeriodicReport, ReportSchedule, Unit, Webhook
 from storage.units import ancestors
 
 CHANNEL = "webhook"
+PLAIN = 64  # a secret stored as it is: 32 random bytes in hex (an encrypted one is a longer token)
 
 
 def checked_url(url: str) -> str | None:
@@ -34,12 +36,24 @@ def checked_url(url: str) -> str | None:
     return str(parsed) if len(str(parsed)) <= 500 else None
 
 
-async def add(session: AsyncSession, url: str, actor_label: str, now: datetime, unit: Unit | None = None) -> Webhook:
-    hook = Webhook(url=url, secret=secrets.token_hex(32), created_by_label=actor_label, created_at=now,
+async def add(session: AsyncSession, url: str, actor_label: str, now: datetime, cipher: Cipher,
+              unit: Unit | None = None) -> tuple[Webhook, str]:  # fmt: skip
+    """A new URL and its signing secret — shown once, and stored encrypted with the data key when there is one (a
+    copy of the database, a backup, does not let anyone sign deliveries the province's system would trust)."""
+    secret = secrets.token_hex(32)
+    stored = cipher.encrypt({"secret": secret}) if cipher.available else secret
+    hook = Webhook(url=url, secret=stored, created_by_label=actor_label, created_at=now,
                    unit_id=unit.id if unit else None)  # fmt: skip
     session.add(hook)
     await session.flush()
-    return hook
+    return hook, secret
+
+
+def secret_of(hook: Webhook, cipher: Cipher) -> str:
+    """The secret that signs the URL's deliveries (stored plain before the data key existed, or without one)."""
+    if len(hook.secret) == PLAIN:
+        return hook.secret
+    return str(cipher.decrypt(hook.secret)["secret"])
 
 
 async def active(session: AsyncSession) -> list[Webhook]:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.channels.webhook import WebhookSender
-from storage.models import AuditEntry, OutboxMessage
+from storage.models import AuditEntry, OutboxMessage, Webhook
 from tests.helpers import TAM_KY, activity_lines, free_port, member, seed_units
 
 
@@ -53,7 +53,7 @@ async def verb(app: App, action: str, **options: Any) -> None:
 async def test_reports_reach_a_registered_url_signed_and_retried(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     await seed_units(app)
     mai = await member(app, "mai")
-    sender = WebhookSender(app.db)
+    sender = WebhookSender(app.db, app.cipher)
     app.add_sender(sender)
     async with Receiver() as receiver:
         await verb(app, "add", url=f"http://127.0.0.1:{receiver.port}/caunoi", unit=None)
@@ -127,6 +127,9 @@ async def test_an_admin_adds_a_webhook_for_one_unit_in_the_web_console(reporting
         assert secret is not None and "Phường Hải Vân" in page
         _, again, _ = await office.request("GET", "/web/webhook")
         assert secret.group(1) not in again and "tinh.example.vn" in again  # shown that once only
+        async with app.db.transaction() as session:
+            stored = (await session.scalars(select(Webhook.secret))).all()
+        assert secret.group(1) not in stored and all(len(value) > 64 for value in stored)  # encrypted at rest
         hook_id = re.search(r'id="webhook-(\d+)"', again).group(1)  # type: ignore[union-attr]
 
         async def sent() -> list[str]:

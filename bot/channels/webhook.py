@@ -17,9 +17,10 @@ import aiohttp
 from bot.delivery import RetryLater, Undeliverable
 from bot.engine.replies import Reply
 from bot.pacing import Pace
+from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Webhook
-from storage.webhooks import CHANNEL
+from storage.webhooks import CHANNEL, secret_of
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 
@@ -31,8 +32,9 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 class WebhookSender:
     channel = CHANNEL
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cipher: Cipher) -> None:
         self.db = db
+        self.cipher = cipher
         self.pace = Pace(20, 5, 10)  # per second overall, and per URL with a burst: a receiver is no phone
         self._session: aiohttp.ClientSession | None = None
 
@@ -45,7 +47,7 @@ class WebhookSender:
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "CauNoi-Webhook/1",
                    "X-CauNoi-Event": json.loads(reply.text).get("event", ""), "X-CauNoi-Timestamp": timestamp,
-                   "X-CauNoi-Signature": signature(hook.secret, timestamp, body)}  # fmt: skip
+                   "X-CauNoi-Signature": signature(secret_of(hook, self.cipher), timestamp, body)}  # fmt: skip
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         try:

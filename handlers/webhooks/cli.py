@@ -21,10 +21,10 @@ async def webhook(app: Runtime | None, args: argparse.Namespace) -> None:
                     "the webhook's URL must be https:// (or http:// to this machine), up to 500 characters"
                 )
             unit = await require(session, args.unit) if args.unit else None
-            hook = await webhooks.add(session, url, cli_actor(), utcnow(), unit)
+            hook, secret = await webhooks.add(session, url, cli_actor(), utcnow(), app.cipher, unit)
             audit.record(session, "webhook.added", actor_label=cli_actor(), object_type="webhook", object_id=hook.id,
                          url=hook.url, unit=unit.code if unit else None)  # fmt: skip
-            print(f"webhook #{hook.id} → {hook.url}\nsecret (shown once; it signs X-CauNoi-Signature): {hook.secret}")
+            print(f"webhook #{hook.id} → {hook.url}\nsecret (shown once; it signs X-CauNoi-Signature): {secret}")
         elif args.action == "list":
             for hook in await webhooks.active(session):
                 unit = await session.get(Unit, hook.unit_id) if hook.unit_id else None

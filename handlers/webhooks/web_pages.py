@@ -40,10 +40,11 @@ async def add_hook(ctx: WebCtx) -> web.StreamResponse | Page:
     unit = await by_code(ctx.session, code) if code else None
     if code and unit is None:
         return _back(ctx.t("There is no unit {code} among the units you supervise.", code=code))
-    hook = await webhooks.add(ctx.session, url, ctx.person.full_name, ctx.now, unit)
+    assert ctx.cipher is not None
+    hook, secret = await webhooks.add(ctx.session, url, ctx.person.full_name, ctx.now, ctx.cipher, unit)
     audit.record(ctx.session, "webhook.added", actor=ctx.person, object_type="webhook", object_id=hook.id,
                  url=hook.url, unit=unit.code if unit else None, via="web")  # fmt: skip
-    return await hooks_page(ctx, secret=hook.secret, notice=ctx.t("Added. Copy its secret now: it is shown only "
+    return await hooks_page(ctx, secret=secret, notice=ctx.t("Added. Copy its secret now: it is shown only "
                                                                   "this once."))  # fmt: skip
 
 
