@@ -9,6 +9,7 @@ from bot.drafts import Drafts
 from bot.engine.errors import InvalidInput
 from bot.engine.events import Inbound, parse_callback
 from bot.engine.parsers import parse_choice
+from bot.engine.replies import Option
 from bot.engine.runner import Input
 from bot.menus import ask_for_code, show_menu
 from bot.notify import EVERGREEN
@@ -134,10 +135,25 @@ class Router:
             await self._on_menu_key(ctx, key)
             return
         commands = self.registry.menu(ctx.person.role if ctx.person else None)
+        # A screen of its own is waiting (an import's check, a plan's preview): a number is one of its choices, and
+        # words that are none of the menu's leave it waiting — typed, as on Zalo, its choices still work after.
+        waiting = bool(choices) and [k for k, _ in choices] != [f"m:{command.name}" for command in commands]
+        if waiting and text.strip().isdigit():
+            self._offer_again(ctx, choices)
+            return
         try:
             chosen = commands[parse_choice(text, [ctx.t(command.menu or command.description) for command in commands])]
         except InvalidInput:
+            if waiting:
+                self._offer_again(ctx, choices)
+                return
             ctx.say(ctx.t("I did not understand that. Please choose what you want to do:"))
             show_menu(ctx, self.registry, with_text=False)
             return
         await chosen.handler(ctx, "")
+
+    @staticmethod
+    def _offer_again(ctx: Ctx, choices: list[list[str]]) -> None:
+        ctx.say(ctx.t("I did not understand that. Please choose one of these:"),
+                rows=tuple((Option(key, label),) for key, label in choices),
+                typed_hint=ctx.t("Type the number of your choice, or its name."))  # fmt: skip

@@ -133,3 +133,37 @@ async def test_register_on_telegram(app: App, telegram: FakeTelegram, register_b
         )
     assert actions["overseas.searched"] == 2 and actions["overseas.viewed"] == 2 and actions["overseas.deleted"] == 1
     assert actions["overseas.created"] == 1 and actions["overseas.updated"] == 1 and actions["overseas.imported"] == 1
+
+
+async def test_a_large_list_on_telegram_is_imported_by_a_job_with_one_progress_message(
+    app: App, telegram: FakeTelegram, register_bot: BotTask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An officer sends a list of 1,250 people (read in a child process, as a large file is), types a wrong number,
+    then "1" as on Zalo: one progress message, edited to "done", the records once, and the answer in Vietnamese."""
+    from itertools import product
+
+    from bot import file_reading
+    from tests.test_register_import_job import GIVEN, MIDDLE, SURNAMES
+
+    monkeypatch.setattr(file_reading, "IN_CHILD_BYTES", 0)  # this list is read as a 10 MB one would be
+    chat = await join(app, telegram, OFFICER, "20341", "Nguyễn Thị Lan")
+    names = [" ".join(parts) for parts in product(SURNAMES, MIDDLE, GIVEN)][:1250]
+    mark = chat.seen
+    await telegram.send_document(OFFICER, "danh sách kiều bào phường.xlsx", xlsx(
+        [["Họ tên", "Năm sinh", "Nước cư trú"], *([name, 1960 + i % 40, "Nhật Bản"] for i, name in enumerate(names))]
+    ))  # fmt: skip
+    screen = await telegram.wait_for(OFFICER, "Kiểm tra tệp nhập", after=mark)
+    assert "✅ 1250 dòng nhập được" in screen.text
+    again = await chat.send("7", "chọn một trong các mục sau")  # no such choice: the same two offered again
+    assert (
+        "Nhập 1250 hồ sơ"
+        in telegram.last_with_buttons(OFFICER).text + str(telegram.last_with_buttons(OFFICER).buttons())
+        and "Trợ giúp" not in again
+    )
+    await chat.send("để sau nhé", "chọn một trong các mục sau")  # neither choice: still waiting, nothing imported
+    assert not await records(app)
+    await chat.send("1", "Đã nhập 1250 hồ sơ")  # typed, as on Zalo
+    await telegram.wait_until(lambda: any("Đã nhập xong danh sách" in m.text for m in telegram.messages_to(OFFICER)))
+    shown = [m for m in telegram.messages_to(OFFICER) if "Đang nhập danh sách" in m.text or "nhập xong" in m.text]
+    assert len(shown) == 1 and shown[0].text == "Đã nhập xong danh sách."  # one message, edited
+    assert len(await records(app)) == 1250
