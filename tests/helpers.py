@@ -8,7 +8,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -41,6 +41,19 @@ def activity_lines(kind: str, day: str, title: str, place: str, people: str, *, 
             continue  # asked only after a partner country
         lines.append("bỏ qua" if value is None else value)
     return [*lines, "xong"]
+
+
+async def raw_commune_and_officer(session: Any) -> str:
+    """Commune 1 ("X") and officer 1 written as rows, for a migration's test at an older revision than the models;
+    returns the SQL literal of the instant they were made at, for the rows the test writes next."""
+    from sqlalchemy import text
+
+    at = "'2026-01-01 00:00:00'"
+    await session.execute(text(f"INSERT INTO units (id, code, name, level, created_at, updated_at) "
+                               f"VALUES (1, 'X', 'Xã X', 'commune', {at}, {at})"))  # fmt: skip
+    await session.execute(text(f"INSERT INTO people (id, full_name, role, unit_id, language, created_at) "
+                               f"VALUES (1, 'A', 'officer', 1, 'vi', {at})"))  # fmt: skip
+    return at
 
 
 async def seed_units(app: App, province: str = "Đà Nẵng") -> None:

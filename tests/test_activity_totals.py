@@ -20,7 +20,8 @@ from storage.migrate import upgrade
 from storage.models import ActivityMonthTotal, ActivityReport, Person, Unit
 from storage.periods import Period
 from storage.units import by_code, subtree_ids
-from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, seed_units
+from tests.helpers import DA_NANG, HAI_VAN, TAM_KY, raw_commune_and_officer, seed_units
+from tests.test_summary_figures import assert_unit_sums
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = ["tuyen_truyen", "giao_luu_huu_nghi", "bien_gioi"]
@@ -167,14 +168,8 @@ async def _totals_equal_the_reports(session, reports: list[ActivityReport]) -> N
 
 
 def _same_figures(summary, every: list[ActivityReport], inside: set[int], names: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
-    units = {unit.unit_id: unit for unit in summary.units}
-    assert set(units) == set(inside)
-    for unit_id in inside:
-        mine = [a for a in every if a.unit_id == unit_id]
-        figures = units[unit_id]
-        assert (figures.activities, figures.participants, figures.foreign_participants, figures.money_vnd) == (
-            len(mine), sum(a.participants for a in mine), sum(a.foreign_participants or 0 for a in mine),
-            sum(a.money_vnd or 0 for a in mine))  # fmt: skip
+    assert {unit.unit_id for unit in summary.units} == set(inside)
+    assert_unit_sums(summary, every, list(inside))
     assert summary.by_kind == {kind: n for kind in KINDS if (n := sum(a.kind_code == kind for a in every))}
     largest = sorted(every, key=lambda a: (-a.participants, a.id))[:NOTABLE]
     assert [(n.participants, n.unit, n.day) for n in summary.notable] == [
@@ -186,11 +181,7 @@ async def test_the_migration_sums_the_reports_already_there(settings: Settings, 
     application = App(settings, database_url=database_url)
     await upgrade(application.db, "0018")
     async with application.db.transaction() as session:
-        at = "'2026-01-01 00:00:00'"
-        await session.execute(text(f"INSERT INTO units (id, code, name, level, created_at, updated_at) "
-                                   f"VALUES (1, 'X', 'Xã X', 'commune', {at}, {at})"))  # fmt: skip
-        await session.execute(text(f"INSERT INTO people (id, full_name, role, unit_id, language, created_at) "
-                                   f"VALUES (1, 'A', 'officer', 1, 'vi', {at})"))  # fmt: skip
+        at = await raw_commune_and_officer(session)
         for number, (day, people, money) in enumerate(
             (("2026-01-31", 40, None), ("2026-01-02", 10, 3_000_000), ("2026-02-01", 25, 0))
         ):

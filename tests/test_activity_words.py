@@ -20,7 +20,7 @@ from storage.migrate import upgrade
 from storage.models import ActivityReport, ActivityWord, Person
 from storage.text import fold, words
 from storage.units import by_code
-from tests.helpers import TAM_KY, seed_units
+from tests.helpers import TAM_KY, raw_commune_and_officer, seed_units
 from tests.web_client import Console, token_in
 
 VOCABULARY = ["Tuyên truyền", "biển đảo", "Biên giới", "giao lưu", "hữu nghị", "Lào", "Điện Biên", "kiều bào",
@@ -122,11 +122,7 @@ async def test_the_migration_indexes_the_reports_already_there(settings: Setting
     application = App(settings, database_url=database_url)
     await upgrade(application.db, "0019")
     async with application.db.transaction() as session:
-        at = "'2026-01-01 00:00:00'"
-        await session.execute(text(f"INSERT INTO units (id, code, name, level, created_at, updated_at) "
-                                   f"VALUES (1, 'X', 'Xã X', 'commune', {at}, {at})"))  # fmt: skip
-        await session.execute(text(f"INSERT INTO people (id, full_name, role, unit_id, language, created_at) "
-                                   f"VALUES (1, 'A', 'officer', 1, 'vi', {at})"))  # fmt: skip
+        at = await raw_commune_and_officer(session)
         await session.execute(
             text("INSERT INTO activity_reports (id, draft_key, unit_id, reporter_id, kind_code, activity_date, title, "
                  "place, participants, form_name, form_version, created_at) VALUES (7, 'k', 1, 1, 'tuyen_truyen', "

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.app import App
-from handlers.reports.summary_figures import NOTABLE, compile_summary
+from handlers.reports.summary_figures import NOTABLE, Summary, compile_summary
 from storage.models import ActivityReport, Person, Unit
 from storage.periods import Period
 from storage.units import by_code, subtree_ids
@@ -48,15 +48,20 @@ async def test_one_pass_figures_match_reading_every_activity(app: App, rows: int
             every = [a for a in (await session.scalars(select(ActivityReport))).all()
                      if a.unit_id in inside and period.start <= a.activity_date <= period.end]  # fmt: skip
             names = {unit.id: unit.name for unit in (await session.scalars(select(Unit))).all()}
-        units = {unit.unit_id: unit for unit in summary.units}
-        for unit_id in inside:
-            mine = [a for a in every if a.unit_id == unit_id]
-            figures = units[unit_id]
-            assert (figures.activities, figures.participants, figures.foreign_participants, figures.money_vnd) == (
-                len(mine), sum(a.participants for a in mine), sum(a.foreign_participants or 0 for a in mine),
-                sum(a.money_vnd or 0 for a in mine))  # fmt: skip
+        assert_unit_sums(summary, every, inside)
         assert summary.by_kind == {kind: n for kind in KINDS if (n := sum(a.kind_code == kind for a in every))}
         largest = sorted(every, key=lambda a: (-a.participants, a.id))[:NOTABLE]
         assert [(n.title, n.participants, n.unit) for n in summary.notable] == [
             (a.title, a.participants, names[a.unit_id]) for a in largest
         ]
+
+
+def assert_unit_sums(summary: Summary, every: list[ActivityReport], inside: list[int]) -> None:
+    """Each unit's figures are the sums of its activities among ``every``."""
+    units = {unit.unit_id: unit for unit in summary.units}
+    for unit_id in inside:
+        mine = [a for a in every if a.unit_id == unit_id]
+        figures = units[unit_id]
+        assert (figures.activities, figures.participants, figures.foreign_participants, figures.money_vnd) == (
+            len(mine), sum(a.participants for a in mine), sum(a.foreign_participants or 0 for a in mine),
+            sum(a.money_vnd or 0 for a in mine))  # fmt: skip
